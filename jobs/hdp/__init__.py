@@ -1,0 +1,3 @@
+"""Hospital data platform: hourly PySpark pipelines from operational systems to a de-identified warehouse."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,138 @@
+"""Silver -> gold: the de-identified dimensional model and KPIs of DESIGN.md §4.
+
+Cost follows the data: each windowed table is recomputed only for the days the batch range can have
+changed (from the silver manifests), reading only those silver partitions, and those `day` partitions are
+replaced. Small tables (dimensions, stays, readmissions) are rebuilt whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from hdp import manifest
+from hdp.batches import BatchRange, parse_batch
+from hdp.catalog import GOLD_TABLES, PARTITION_COLUMN
+from hdp.config import Settings
+from hdp.gold import dimensions as D
+from hdp.gold import facts as X
+from hdp.gold import kpis as K
+from hdp.lake import Lake
+from hdp.progress import Progress
+
+# Which silver datasets can change a windowed table, and how many days after a change it still matters.
+DRIVERS = {
+    "fact_vital_sign": ("vital_signs",),
+    "kpi_news2_daily": ("vital_signs",),
+    "fact_lab_result": ("lab_results",),
+    "kpi_lab_turnaround_daily": ("lab_results",),
+    "fact_pharmacy_stock": ("stock_levels",),
+    "kpi_pharmacy_stock_daily": ("stock_levels",),
+    "kpi_ward_occupancy_hourly": ("admissions", "bed_assignments"),
+    "kpi_ward_census_daily": ("admissions", "bed_assignments"),
+}
+LOOKAHEAD_DAYS = {"kpi_pharmacy_stock_daily": K.STOCK_USAGE_DAYS - 1}
+
+
+@dataclass(frozen=True)
+class Window:
+    first: date
+    last: date
+
+    def filter(self, column: str, lookback_days: int = 0):
+        return F.col(column).between(F.lit(self.first - timedelta(days=lookback_days)), F.lit(self.last))
+
+
+def windows(silver_docs: list[dict], batches: BatchRange, history_start: date) -> dict[str, Window]:
+    """Per windowed gold table, the days to recompute: the batch range's own days, the days its changed
+    rows touch, and the days after them that still depend on them; never before the lake's first batch."""
+    range_first, range_last = batches.start.date(), (batches.end - timedelta(seconds=1)).date()
+    out = {}
+    for table, drivers in DRIVERS.items():
+        first, last = range_first, range_last
+        for doc in silver_docs:
+            for name in drivers:
+                days = (doc["datasets"].get(name) or {}).get("affected_days")
+                if days:
+                    first = min(first, date.fromisoformat(days[0]))
+                    last = max(last, date.fromisoformat(days[1]) + timedelta(days=LOOKAHEAD_DAYS.get(table, 0)))
+        out[table] = Window(max(first, history_start), min(last, range_last))
+    return out
+
+
+def history_start(lake: Lake, settings: Settings) -> date:
+    marks = lake.read_json(settings.layer("control") + "/watermarks.json", {})
+    firsts = [m["initial_batch"] for m in marks.values()]
+    return parse_batch(min(firsts)).date() if firsts else date.min
+
+
+def build(spark: SparkSession, silver, settings: Settings, win: dict[str, Window], as_of: datetime
+          ) -> dict[str, DataFrame]:
+    """All gold tables as frames (pure given the silver reader `silver(name, where)`)."""
+    secret = settings.pseudonym_key
+    patients, admissions = silver("patients"), silver("admissions")
+    assignments, wards, beds, drugs = silver("bed_assignments"), silver("wards"), silver("beds"), silver("drugs")
+    dim_ward = D.dim_ward(wards, beds)
+    vitals = X.fact_vital_sign(silver("vital_signs", win["fact_vital_sign"].filter("observed_date")), patients,
+                               secret)
+    labs = X.fact_lab_result(silver("lab_results", win["fact_lab_result"].filter("collected_date")), secret)
+    stock_window = win["kpi_pharmacy_stock_daily"]
+    stock_all = X.fact_pharmacy_stock(
+        silver("stock_levels", stock_window.filter("recorded_date", K.STOCK_USAGE_DAYS + 1)), drugs)
+    stock = stock_all.where(win["fact_pharmacy_stock"].filter("day"))
+    occ_win = win["kpi_ward_occupancy_hourly"]
+    occupancy = K.ward_occupancy_hourly(assignments, dim_ward, occ_win.first, occ_win.last, as_of)
+    census_win = win["kpi_ward_census_daily"]
+    return {
+        "dim_patient": D.dim_patient(patients, secret),
+        "dim_ward": dim_ward,
+        "dim_date": D.dim_date(spark),
+        "dim_time": D.dim_time(spark),
+        "dim_drug": D.dim_drug(drugs),
+        "fact_admission": X.fact_admission(admissions, patients, assignments, secret),
+        "fact_bed_assignment": X.fact_bed_assignment(assignments, admissions, patients, secret),
+        "fact_vital_sign": vitals,
+        "fact_lab_result": labs,
+        "fact_pharmacy_stock": stock,
+        "kpi_ward_occupancy_hourly": occupancy,
+        "kpi_ward_census_daily": K.ward_census_daily(occupancy, admissions, assignments, dim_ward,
+                                                     census_win.first, census_win.last),
+        "kpi_readmission_monthly": K.readmission_monthly(admissions, as_of),
+        "kpi_lab_turnaround_daily": K.lab_turnaround_daily(labs),
+        "kpi_pharmacy_stock_daily": K.pharmacy_stock_daily(stock_all, stock_window.first, stock_window.last),
+        "kpi_news2_daily": K.news2_daily(vitals),
+    }
+
+
+def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: Progress) -> dict[str, dict]:
+    settings.require("pseudonym_key")
+    lake = Lake(spark)
+    manifest.require_committed(lake, settings, "gold", batches)
+    win = windows(manifest.read(lake, settings, "silver", batches), batches, history_start(lake, settings))
+    silver_root = settings.layer("silver")
+
+    def silver(name: str, where=None) -> DataFrame:
+        df = lake.read(f"{silver_root}/{name}", where=where)
+        if df is None:
+            raise manifest.NotCommitted(f"silver table {name} does not exist yet: run `hdp silver` first")
+        return df
+
+    frames = build(spark, silver, settings, win, batches.end)
+    report = {}
+    for table in GOLD_TABLES:
+        with progress.step(f"gold {table.name}") as step:
+            df = frames[table.name].localCheckpoint()
+            uri = f"{settings.layer('gold')}/{table.name}"
+            if table.windowed:
+                lake.overwrite_partitions(df.withColumn(PARTITION_COLUMN, F.col("day")), uri, [PARTITION_COLUMN])
+                window = [str(win[table.name].first), str(win[table.name].last)]
+            else:
+                lake.overwrite(df, uri)
+                window = None
+            rows = df.count()
+            report[table.name] = {"rows": rows, "window": window}
+            step.done(f"{rows} rows" + (f" for {window[0]}..{window[1]}" if window else ""))
+    manifest.commit(lake, settings, "gold", batches, report)
+    return report

@@ -1,0 +1,56 @@
+"""Building blocks shared by the silver transforms: typing, reason codes, reference lookups."""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+REASON = "_reject_reason"
+
+# Reason codes written to quarantine (docs/data-dictionary.md lists them).
+MISSING_VALUE = "MISSING_VALUE"
+MALFORMED_LINE = "MALFORMED_LINE"
+IMPOSSIBLE_VALUE = "IMPOSSIBLE_VALUE"
+UNKNOWN_CODE = "UNKNOWN_CODE"
+UNKNOWN_UNIT = "UNKNOWN_UNIT"
+UNKNOWN_PATIENT = "UNKNOWN_PATIENT"
+UNKNOWN_ADMISSION = "UNKNOWN_ADMISSION"
+UNKNOWN_WARD = "UNKNOWN_WARD"
+UNKNOWN_BED = "UNKNOWN_BED"
+UNKNOWN_DRUG = "UNKNOWN_DRUG"
+DISCHARGE_BEFORE_ADMISSION = "DISCHARGE_BEFORE_ADMISSION"
+END_BEFORE_START = "END_BEFORE_START"
+RESULT_BEFORE_COLLECTION = "RESULT_BEFORE_COLLECTION"
+OVERLAPPING_BED_ASSIGNMENT = "OVERLAPPING_BED_ASSIGNMENT"
+NEGATIVE_STOCK = "NEGATIVE_STOCK"
+FUTURE_DATE = "FUTURE_DATE"
+
+
+def first_failed(*rules: tuple[str, Column]) -> Column:
+    """The code of the first rule whose condition is true, else NULL (the row is good)."""
+    return F.coalesce(*[F.when(condition, F.lit(code)) for code, condition in rules], F.lit(None).cast("string"))
+
+
+def ts(name: str) -> Column:
+    """A source timestamp (any ISO-8601 form, with offset) as a UTC timestamp."""
+    return F.try_to_timestamp(F.col(name))
+
+
+def integer(name: str) -> Column:
+    return F.col(name).try_cast("int")
+
+
+def decimal(name: str) -> Column:
+    return F.col(name).try_cast("double")
+
+
+def known(df: DataFrame, lookup: DataFrame, on: str, flag: str) -> DataFrame:
+    """Add boolean `flag`: whether df[on] exists in lookup[on] (lookup keys are distinct)."""
+    keys = lookup.select(F.col(on).alias(f"__{on}")).distinct().withColumn(flag, F.lit(True))
+    return (df.join(keys, df[on] == keys[f"__{on}"], how="left")
+            .drop(f"__{on}").withColumn(flag, F.coalesce(F.col(flag), F.lit(False))))
+
+
+def between_any(value: Column, low: float, high: float) -> Column:
+    """True when value is present and outside [low, high]."""
+    return value.isNotNull() & ((value < low) | (value > high))
