@@ -21,12 +21,14 @@ class RunReport:
 
 
 def run_stages(spark, settings: Settings, batches: BatchRange, progress: Progress,
-               stages: tuple[str, ...] = STAGES) -> RunReport:
+               stages: tuple[str, ...] = STAGES, only: tuple[str, ...] = ()) -> RunReport:
+    """`only` limits extract and silver to some datasets (for re-running one source by hand)."""
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stage(s) {sorted(unknown)}: stages are {', '.join(STAGES)}")
     report = RunReport(batches)
     for stage in STAGES:
         if stage in stages:
-            report.stages[stage] = RUNNERS[stage](spark, settings, batches, progress)
+            extra = {"only": only} if only and stage in ("extract", "silver") else {}
+            report.stages[stage] = RUNNERS[stage](spark, settings, batches, progress, **extra)
     return report

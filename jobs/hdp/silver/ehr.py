@@ -13,7 +13,12 @@ from hdp.silver import rules as R
 
 Lookup = Callable[[str], DataFrame]
 PASS = ("_batch_id", "_raw")
-FAR_FUTURE = F.lit("9999-12-31 00:00:00").cast("timestamp")
+
+
+def far_future():
+    """Stand-in end for open spells (a column: built when a session exists)."""
+    return F.lit("9999-12-31 00:00:00").cast("timestamp")
+
 
 # Physiologically possible ranges (not normal ranges): outside them a reading is an entry or device error.
 POSSIBLE = {
@@ -115,7 +120,7 @@ def _flag_overlaps(new: DataFrame, existing: DataFrame | None) -> DataFrame:
             .select(F.lit(None).cast("long").alias("_row"), "assignment_id", "bed_code", "start_at", "end_at"))
     earlier = Window.partitionBy("bed_code").orderBy("start_at", "assignment_id") \
         .rowsBetween(Window.unboundedPreceding, -1)
-    flagged = spells.withColumn("_prev_end", F.max(F.coalesce("end_at", FAR_FUTURE)).over(earlier)) \
+    flagged = spells.withColumn("_prev_end", F.max(F.coalesce("end_at", far_future())).over(earlier)) \
         .where(F.col("_row").isNotNull() & (F.col("start_at") < F.col("_prev_end"))) \
         .select("assignment_id", F.lit(True).alias("_overlaps"))
     return new.join(flagged, on="assignment_id", how="left").withColumn(
@@ -128,7 +133,7 @@ def attach_covering(df: DataFrame, spells: DataFrame, on: str, at: str, start: s
     """Add `take` columns from the spell (same `on`) covering time `at`: start <= at < end (open end = now).
     Keeps every row of df exactly once (the latest-starting spell wins), so row counts reconcile."""
     s = spells.select(F.col(on).alias("__on"), F.col(start).alias("__start"),
-                      F.coalesce(F.col(end), FAR_FUTURE).alias("__end"), *[F.col(c).alias(f"__{c}") for c in take])
+                      F.coalesce(F.col(end), far_future()).alias("__end"), *[F.col(c).alias(f"__{c}") for c in take])
     rid = "__rid"
     keyed = df.withColumn(rid, F.monotonically_increasing_id())
     joined = keyed.join(s, (keyed[on] == s["__on"]) & (s["__start"] <= keyed[at]) & (keyed[at] < s["__end"]),

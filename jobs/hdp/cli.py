@@ -1,0 +1,210 @@
+"""`hdp`: the one entry point, on a laptop and in the Spark images. A subcommand per stage."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from hdp import __version__
+from hdp.batches import HOUR, BatchRange, batch_id, floor_hour, parse_batch
+from hdp.pipeline import STAGES
+
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # platformdirs, imported by faker
+
+EPILOG = """
+batches are clock hours in UTC, written YYYY-MM-DDTHH (2026-11-27T02 = changes from 02:00 to 02:59).
+settings come from HDP_* environment variables (see `hdp config`), or from --env-file.
+
+examples:
+  hdp demo                                  the whole platform on this machine, KPIs at the end
+  hdp run --batch 2026-11-27T02             every stage for one hour (what the hourly schedule runs)
+  hdp run --from 2026-11-20T00 --to 2026-11-26T23   a backfill: the range processed together
+  hdp silver --batch 2026-11-27T02          one stage by hand
+"""
+
+
+def _batch_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("batches (default: the last complete hour)")
+    g.add_argument("--batch", help="one batch id, e.g. 2026-11-27T02")
+    g.add_argument("--from", dest="first", help="first batch of a range (inclusive)")
+    g.add_argument("--to", dest="last", help="last batch of a range (inclusive)")
+
+
+def _range(args) -> BatchRange:
+    if args.batch and (args.first or args.last):
+        raise ValueError("give either --batch or --from/--to, not both")
+    if args.batch:
+        parse_batch(args.batch)
+        return BatchRange.single(args.batch)
+    if args.first or args.last:
+        if not (args.first and args.last):
+            raise ValueError("a range needs both --from and --to")
+        parse_batch(args.first)
+        parse_batch(args.last)
+        return BatchRange(args.first, args.last)
+    return BatchRange.single(batch_id(floor_hour(datetime.now(timezone.utc)) - HOUR))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hdp", description="Hospital data platform: hourly pipelines from the hospital's systems to a "
+        "de-identified, validated warehouse.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"hdp {__version__}")
+    parser.add_argument("--env-file", type=Path, help="read HDP_* settings from this file (e.g. .demo/hdp.env)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    for stage, text in (("extract", "sources -> bronze (PostgreSQL COPY, pharmacy API, lab CSV drops)"),
+                        ("silver", "bronze -> silver: typed, validated, de-duplicated; rejects to quarantine"),
+                        ("gold", "silver -> gold: de-identified dimensions, facts, KPIs"),
+                        ("warehouse", "gold -> warehouse: staged bulk load, one transaction per batch")):
+        p = sub.add_parser(stage, help=text, description=text)
+        _batch_args(p)
+        if stage in ("extract", "silver"):
+            p.add_argument("--dataset", action="append", default=[], help="only this dataset (repeatable)")
+    p = sub.add_parser("run", help="several stages (default all) over a batch or a range",
+                       description="Run stages over a batch or a range of batches in one Spark session.")
+    _batch_args(p)
+    p.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
+
+    p = sub.add_parser("demo", help="run everything on this machine and print the KPIs",
+                       description="Start PostgreSQL and the pharmacy API, generate a hospital, backfill its "
+                       "history, run the latest hours one by one, load the warehouse and print the KPIs. "
+                       "Leaves the databases running; `hdp down` stops them.")
+    p.add_argument("--workdir", type=Path, default=Path(".demo"), help="where the demo keeps its state")
+    p.add_argument("--beds", type=int, default=300, help="hospital size (default 300)")
+    p.add_argument("--days", type=int, default=7, help="days of history (default 7)")
+    p.add_argument("--hourly-runs", type=int, default=3, help="latest hours run one by one (default 3)")
+    p.add_argument("--seed", type=int, default=42, help="scenario seed (same seed, same hospital)")
+    p.add_argument("--defect-rate", type=float, default=0.01, help="share of defective source rows (0.01)")
+    p.add_argument("--pg-port", type=int, default=0, help="PostgreSQL port (default: a free one)")
+
+    p = sub.add_parser("down", help="stop what `hdp demo` started")
+    p.add_argument("--workdir", type=Path, default=Path(".demo"))
+
+    p = sub.add_parser("pharmacy-api", help="serve the simulated pharmacy REST API",
+                       description="Serve drug master and stock levels from the simulated hospital's database "
+                       "(HDP_SOURCE_DSN), with bearer token HDP_PHARMACY_TOKEN.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8085)
+    p.add_argument("--throttle-rate", type=float, default=0.05, help="share of requests answered 429")
+    p.add_argument("--error-rate", type=float, default=0.02, help="share of requests answered 503")
+    p.add_argument("--slow-rate", type=float, default=0.02, help="share of requests answered slowly")
+
+    sub.add_parser("config", help="show the settings in effect (secrets hidden)")
+    return parser
+
+
+def _settings(args):
+    from hdp.config import Settings
+
+    if args.env_file:
+        env = dict(__import__("os").environ)
+        if not args.env_file.exists():
+            raise FileNotFoundError(f"--env-file {args.env_file} does not exist (is the demo running?)")
+        for line in args.env_file.read_text().splitlines():
+            line = line.strip().removeprefix("export ")
+            if line and not line.startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                env[key] = value
+        return Settings.from_env(env)
+    return Settings.from_env()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True, highlight=False)
+    out = Console(highlight=False)
+    if not out.is_terminal:  # logs and pipes: wide enough for the summary tables
+        out = Console(highlight=False, width=160)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _dispatch(args, console, out)
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+    except Exception as exc:  # every known failure ends in one line naming the cause and the fix
+        if not _is_known(exc):
+            raise
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+
+
+def _is_known(exc: Exception) -> bool:
+    from hdp.config import ConfigError
+    from hdp.extract.ehr import SourceUnavailable
+    from hdp.extract.pharmacy import PharmacyApiError
+    from hdp.manifest import NotCommitted, ReconciliationError
+    from hdp.sources.local_postgres import PostgresError
+    from hdp.spark import JavaMissing
+    from hdp.warehouse import WarehouseUnavailable
+
+    known = (ConfigError, SourceUnavailable, PharmacyApiError, NotCommitted, ReconciliationError, PostgresError,
+             JavaMissing, WarehouseUnavailable, ValueError, FileNotFoundError)
+    return isinstance(exc, known)
+
+
+def _dispatch(args, console: Console, out: Console) -> int:
+    if args.command == "demo":
+        from hdp.demo import DemoOptions, run_demo
+
+        run_demo(DemoOptions(workdir=args.workdir, beds=args.beds, days=args.days, hourly_runs=args.hourly_runs,
+                             seed=args.seed, defect_rate=args.defect_rate, pg_port=args.pg_port), out)
+        return 0
+    if args.command == "down":
+        from hdp.demo import DemoStack
+
+        DemoStack(args.workdir).down(out)
+        return 0
+    settings = _settings(args)
+    if args.command == "config":
+        table = Table(title="settings (HDP_* environment variables)")
+        for col in ("variable", "value", "meaning"):
+            table.add_column(col)
+        for row in settings.describe():
+            table.add_row(*row)
+        out.print(table)
+        return 0
+    if args.command == "pharmacy-api":
+        from hdp.sources.pharmacy_api import Faults, serve
+
+        settings.require("source_dsn", "pharmacy_token")
+        server = serve(settings.source_dsn, settings.pharmacy_token, args.host, args.port,
+                       Faults(args.throttle_rate, args.error_rate, args.slow_rate))
+        console.print(f"pharmacy API on http://{args.host}:{args.port}")
+        server.serve_forever()
+        return 0
+    return _run_stages(args, settings, console, out)
+
+
+def _run_stages(args, settings, console: Console, out: Console) -> int:
+    from hdp.pipeline import run_stages
+    from hdp.progress import Progress
+    from hdp.spark import build_session
+    from hdp.summary import durations_table, reconciliation_table
+
+    batches = _range(args)
+    stages = tuple(s.strip() for s in args.stages.split(",")) if args.command == "run" else (args.command,)
+    progress = Progress(console, quiet=args.quiet)
+    spark = build_session(settings, f"hdp-{args.command}")
+    try:
+        progress.info(f"[bold]{' → '.join(stages)} for {batches}[/bold]")
+        report = run_stages(spark, settings, batches, progress, stages,
+                            only=tuple(getattr(args, "dataset", []) or ()))
+    finally:
+        spark.stop()
+    if "silver" in report.stages or "extract" in report.stages:
+        out.print(reconciliation_table([report]))
+    out.print(durations_table(progress))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""`hdp demo`: the whole platform on one machine. Starts a throwaway PostgreSQL (source EHR + warehouse),
+the pharmacy API simulator, generates a hospital, backfills its history in one go, runs the latest hours
+one by one as the hourly schedule would, and prints the KPIs. `hdp down` stops what it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import requests
+from rich.console import Console
+
+from hdp.batches import HOUR, BatchRange, batch_id, floor_hour
+from hdp.config import Settings
+from hdp.pipeline import RunReport, run_stages
+from hdp.progress import Progress
+from hdp.sources import hospital
+from hdp.sources.local_postgres import LocalPostgres, free_port, wait_for
+from hdp.sources.scenario import ScenarioSpec, generate
+from hdp.spark import build_session, ensure_java
+from hdp.summary import durations_table, print_kpis, reconciliation_table
+
+DEFAULT_DIR = Path(".demo")
+
+
+@dataclass
+class DemoOptions:
+    workdir: Path = DEFAULT_DIR
+    beds: int = 300
+    days: int = 7
+    hourly_runs: int = 3
+    seed: int = 42
+    defect_rate: float = 0.01
+    pg_port: int = 0  # 0: a free port
+    end: datetime | None = None  # default: the current hour (UTC)
+
+
+class DemoStack:
+    """What a demo started, found again from its work directory."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir.resolve()
+
+    @property
+    def state_file(self) -> Path:
+        return self.workdir / "stack.json"
+
+    def state(self) -> dict:
+        return json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
+
+    def postgres(self) -> LocalPostgres | None:
+        st = self.state()
+        return LocalPostgres(self.workdir / "pg", st["pg_port"]) if "pg_port" in st else None
+
+    def down(self, console: Console) -> None:
+        st = self.state()
+        pid = st.get("api_pid")
+        if pid:
+            try:
+                os.killpg(pid, signal.SIGTERM)
+                console.print(f"stopped the pharmacy API (pid {pid})")
+            except ProcessLookupError:
+                pass
+        pg = self.postgres()
+        if pg and pg.running():
+            pg.stop()
+            console.print(f"stopped PostgreSQL on port {pg.port}")
+        if not st:
+            console.print(f"no demo running from {self.workdir}")
+
+
+def _start_api(workdir: Path, source_dsn: str, token: str) -> tuple[int, str]:
+    port = free_port()
+    env = {**os.environ, "HDP_SOURCE_DSN": source_dsn, "HDP_PHARMACY_TOKEN": token}
+    log = open(workdir / "pharmacy-api.log", "ab")  # noqa: SIM115 - handed to the child process
+    proc = subprocess.Popen([sys.executable, "-m", "hdp.cli", "pharmacy-api", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return requests.get(url + "/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    if not wait_for(healthy, timeout=30):
+        raise RuntimeError(f"the pharmacy API did not start: see {workdir / 'pharmacy-api.log'}")
+    return proc.pid, url
+
+
+def _write_env(path: Path, settings: Settings) -> None:
+    lines = [f"export {name}={getattr(settings, name[4:].lower())}" for name, _, _ in settings.describe()
+             if name not in ("HDP_LAKE_LAYERS",)]
+    path.write_text("# settings of the running demo: `source` this file, then run any `hdp` stage by hand\n"
+                    + "\n".join(lines) + "\n")
+    path.chmod(0o600)
+
+
+def run_demo(opts: DemoOptions, console: Console) -> list[RunReport]:
+    progress = Progress(console)
+    ensure_java()  # fail early, with the fix, before starting anything
+    stack = DemoStack(opts.workdir)
+    stack.down(Console(quiet=True))
+    if opts.workdir.exists():
+        shutil.rmtree(opts.workdir)
+    opts.workdir.mkdir(parents=True)
+    opts.workdir.chmod(0o755)
+    workdir = opts.workdir.resolve()
+    end = opts.end or floor_hour(datetime.now(timezone.utc))
+    spec = ScenarioSpec(beds=opts.beds, days=opts.days, end=end, seed=opts.seed, defect_rate=opts.defect_rate)
+    state: dict = {"scenario": {k: str(v) for k, v in asdict(spec).items()}}
+
+    with progress.step("start PostgreSQL (source EHR + warehouse)") as step:
+        pg = LocalPostgres(workdir / "pg", opts.pg_port or free_port())
+        pg.init()
+        pg.start()
+        state["pg_port"] = pg.port
+        stack.state_file.write_text(json.dumps(state))
+        for db in ("hospital", "warehouse"):
+            pg.create_database(db)
+        step.done(f"127.0.0.1:{pg.port}")
+    with progress.step(f"generate a {spec.beds}-bed hospital, {spec.days} days (seed {spec.seed})") as step:
+        scenario = generate(spec)
+        step.done(", ".join(f"{k} {len(v)}" for k, v in scenario.tables.items()) + f", lab results "
+                  f"{len(scenario.lab_results)}")
+    token = secrets.token_urlsafe(24)
+    with progress.step("start the pharmacy API simulator") as step:
+        pid, url = _start_api(workdir, pg.dsn("hospital"), token)
+        state["api_pid"] = pid
+        stack.state_file.write_text(json.dumps(state))
+        step.done(url)
+    settings = Settings(
+        lake_root=f"file://{workdir}/lake", source_dsn=pg.dsn("hospital"), pharmacy_url=url, pharmacy_token=token,
+        warehouse_dsn=pg.dsn("warehouse"), pseudonym_key=secrets.token_urlsafe(32),
+    )
+    _write_env(workdir / "hdp.env", settings)
+    landing = Path(settings.layer("landing").removeprefix("file://")) / "labs"
+
+    backfill_end = end - opts.hourly_runs * HOUR
+    with progress.step("the hospital's systems fill up to the backfill point") as step:
+        counts = hospital.advance(settings.source_dsn, landing, scenario, backfill_end)
+        step.done(f"clock {backfill_end:%Y-%m-%d %H:%M} UTC, {counts['lab_files']} lab files dropped")
+    with progress.step("start Spark (local)") as step:
+        spark = build_session(settings, "hdp-demo")
+        step.done(spark.version)
+    reports = []
+    backfill = BatchRange(batch_id(spec.start), batch_id(backfill_end - HOUR))
+    progress.info(f"[bold]backfill {backfill} ({len(backfill)} hours in one run)[/bold]")
+    reports.append(run_stages(spark, settings, backfill, progress))
+    for i in range(opts.hourly_runs):
+        hour = backfill_end + i * HOUR
+        hospital.advance(settings.source_dsn, landing, scenario, hour + HOUR)
+        progress.info(f"[bold]hourly run {batch_id(hour)}[/bold]")
+        reports.append(run_stages(spark, settings, BatchRange.single(batch_id(hour)), progress))
+    spark.stop()
+
+    console.print(reconciliation_table(reports))
+    console.print(durations_table(progress))
+    print_kpis(console, settings.warehouse_dsn, settings.warehouse_schema)
+    console.print(
+        "\n[bold]Left running[/bold] (stop with `make down`):\n"
+        f"  source EHR  {pg.dsn('hospital', with_password=False)}\n"
+        f"  warehouse   {pg.dsn('warehouse', with_password=False)}   (schema gold)\n"
+        f"  pharmacy    {url}\n"
+        f"  lake        {settings.lake_root}\n"
+        f"  passwords and all settings: {workdir / 'hdp.env'} (mode 600) — e.g.\n"
+        f"    source {workdir / 'hdp.env'} && psql \"$HDP_WAREHOUSE_DSN\" -c 'select * from gold.kpi_news2_daily'\n"
+    )
+    return reports
