@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 
 from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.errors import AnalysisException
 from pyspark.sql import types as T
 
 
@@ -69,10 +70,16 @@ class Lake:
     def read(self, uri: str, schema: T.StructType | None = None, where: Column | None = None) -> DataFrame | None:
         """A Parquet dataset (partition-pruned by `where`), or an empty frame of `schema`, or None.
         With a schema, partition columns keep its types (bronze's "07" stays a string)."""
+        empty = self.spark.createDataFrame([], schema) if schema is not None else None
         if not self.exists(uri):
-            return self.spark.createDataFrame([], schema) if schema is not None else None
+            return empty
         reader = self.spark.read.schema(schema) if schema is not None else self.spark.read
-        df = reader.parquet(uri)
+        try:
+            df = reader.parquet(uri)
+        except AnalysisException as exc:  # a folder written from an empty frame holds no Parquet file
+            if "UNABLE_TO_INFER_SCHEMA" in str(exc):
+                return empty
+            raise
         return df.where(where) if where is not None else df
 
     def overwrite_partitions(self, df: DataFrame, uri: str, partition_by: Iterable[str]) -> None:

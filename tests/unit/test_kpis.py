@@ -68,7 +68,7 @@ def test_readmission_within_30_days_of_a_live_discharge(spark):
         "admission_id long, patient_id long, admitted_at timestamp, discharged_at timestamp, "
         "discharge_disposition string",
     )
-    got = K.readmission_monthly(admissions, ts("2026-12-31 00:00:00")).orderBy("month").collect()
+    got = K.readmission_monthly(admissions, ts("2026-12-15 00:00:00")).orderBy("month").collect()
     assert [(r.month, r.discharges, r.readmissions) for r in got] == [
         (date(2026, 10, 1), 2, 1), (date(2026, 11, 1), 2, 0)]
     assert got[0].readmission_rate == 0.5 and got[0].follow_up_complete and not got[1].follow_up_complete

@@ -98,7 +98,8 @@ def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchR
         raise manifest.ReconciliationError(
             f"{ds.name}: {rows_in} bronze rows became {n_valid} valid + {n_rejected} rejected rows: "
             "a silver transform dropped or multiplied rows")
-    _write_quarantine(lake, settings, ds, rejects)
+    if n_rejected:
+        _write_quarantine(lake, settings, ds, rejects)
     deduped = latest(valid, ds)
     uri = f"{settings.layer('silver')}/{ds.name}"
     merged = None

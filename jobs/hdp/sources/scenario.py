@@ -473,7 +473,8 @@ def _inject_defects(sc: Scenario, rng: np.random.Generator) -> None:
                          "bed_code": host["bed_code"], "start_at": start, "end_at": start + pd.Timedelta(hours=3),
                          "created_at": start, "updated_at": start, "_end_known_at": start})
     defects += [{"table": "bed_assignments", "key": o["assignment_id"], "defect": "overlapping"} for o in overlaps]
-    t["bed_assignments"] = pd.concat([asg, pd.DataFrame(overlaps, columns=asg.columns)], ignore_index=True)
+    if overlaps:
+        t["bed_assignments"] = pd.concat([asg, pd.DataFrame(overlaps, columns=asg.columns)], ignore_index=True)
 
     stock = t["stock_levels"]
     negative = pick(stock, rate)
