@@ -14,7 +14,9 @@ _BATCH_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}$")
 def parse_batch(batch_id: str) -> datetime:
     """Start of the hour a batch id names, as an aware UTC datetime."""
     if not _BATCH_RE.match(batch_id):
-        raise ValueError(f"bad batch id {batch_id!r}: expected YYYY-MM-DDTHH in UTC, for example 2026-11-27T02")
+        raise ValueError(
+            f"bad batch id {batch_id!r}: expected YYYY-MM-DDTHH in UTC, for example 2026-11-27T02"
+        )
     return datetime.strptime(batch_id, "%Y-%m-%dT%H").replace(tzinfo=timezone.utc)
 
 

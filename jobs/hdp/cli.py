@@ -54,30 +54,44 @@ def _range(args) -> BatchRange:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="hdp", description="Hospital data platform: hourly pipelines from the hospital's systems to a "
-        "de-identified, validated warehouse.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="hdp",
+        description="Hospital data platform: hourly pipelines from the hospital's systems to a "
+        "de-identified, validated warehouse.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"hdp {__version__}")
-    parser.add_argument("--env-file", type=Path, help="read HDP_* settings from this file (e.g. .demo/hdp.env)")
+    parser.add_argument(
+        "--env-file", type=Path, help="read HDP_* settings from this file (e.g. .demo/hdp.env)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
-    for stage, text in (("extract", "sources -> bronze (PostgreSQL COPY, pharmacy API, lab CSV drops)"),
-                        ("silver", "bronze -> silver: typed, validated, de-duplicated; rejects to quarantine"),
-                        ("gold", "silver -> gold: de-identified dimensions, facts, KPIs"),
-                        ("warehouse", "gold -> warehouse: staged bulk load, one transaction per batch")):
+    for stage, text in (
+        ("extract", "sources -> bronze (PostgreSQL COPY, pharmacy API, lab CSV drops)"),
+        ("silver", "bronze -> silver: typed, validated, de-duplicated; rejects to quarantine"),
+        ("gold", "silver -> gold: de-identified dimensions, facts, KPIs"),
+        ("warehouse", "gold -> warehouse: staged bulk load, one transaction per batch"),
+    ):
         p = sub.add_parser(stage, help=text, description=text)
         _batch_args(p)
         if stage in ("extract", "silver"):
             p.add_argument("--dataset", action="append", default=[], help="only this dataset (repeatable)")
-    p = sub.add_parser("run", help="several stages (default all) over a batch or a range",
-                       description="Run stages over a batch or a range of batches in one Spark session.")
+    p = sub.add_parser(
+        "run",
+        help="several stages (default all) over a batch or a range",
+        description="Run stages over a batch or a range of batches in one Spark session.",
+    )
     _batch_args(p)
     p.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
 
-    p = sub.add_parser("demo", help="run everything on this machine and print the KPIs",
-                       description="Start PostgreSQL and the pharmacy API, generate a hospital, backfill its "
-                       "history, run the latest hours one by one, load the warehouse and print the KPIs. "
-                       "Leaves the databases running; `hdp down` stops them.")
+    p = sub.add_parser(
+        "demo",
+        help="run everything on this machine and print the KPIs",
+        description="Start PostgreSQL and the pharmacy API, generate a hospital, backfill its "
+        "history, run the latest hours one by one, load the warehouse and print the KPIs. "
+        "Leaves the databases running; `hdp down` stops them.",
+    )
     p.add_argument("--workdir", type=Path, default=Path(".demo"), help="where the demo keeps its state")
     p.add_argument("--beds", type=int, default=300, help="hospital size (default 300)")
     p.add_argument("--days", type=int, default=7, help="days of history (default 7)")
@@ -89,9 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("down", help="stop what `hdp demo` started")
     p.add_argument("--workdir", type=Path, default=Path(".demo"))
 
-    p = sub.add_parser("pharmacy-api", help="serve the simulated pharmacy REST API",
-                       description="Serve drug master and stock levels from the simulated hospital's database "
-                       "(HDP_SOURCE_DSN), with bearer token HDP_PHARMACY_TOKEN.")
+    p = sub.add_parser(
+        "pharmacy-api",
+        help="serve the simulated pharmacy REST API",
+        description="Serve drug master and stock levels from the simulated hospital's database "
+        "(HDP_SOURCE_DSN), with bearer token HDP_PHARMACY_TOKEN.",
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8085)
     p.add_argument("--throttle-rate", type=float, default=0.05, help="share of requests answered 429")
@@ -146,8 +163,18 @@ def _is_known(exc: Exception) -> bool:
     from hdp.spark import JavaMissing
     from hdp.warehouse import WarehouseUnavailable
 
-    known = (ConfigError, SourceUnavailable, PharmacyApiError, NotCommitted, ReconciliationError, PostgresError,
-             JavaMissing, WarehouseUnavailable, ValueError, FileNotFoundError)
+    known = (
+        ConfigError,
+        SourceUnavailable,
+        PharmacyApiError,
+        NotCommitted,
+        ReconciliationError,
+        PostgresError,
+        JavaMissing,
+        WarehouseUnavailable,
+        ValueError,
+        FileNotFoundError,
+    )
     return isinstance(exc, known)
 
 
@@ -155,8 +182,18 @@ def _dispatch(args, console: Console, out: Console) -> int:
     if args.command == "demo":
         from hdp.demo import DemoOptions, run_demo
 
-        run_demo(DemoOptions(workdir=args.workdir, beds=args.beds, days=args.days, hourly_runs=args.hourly_runs,
-                             seed=args.seed, defect_rate=args.defect_rate, pg_port=args.pg_port), out)
+        run_demo(
+            DemoOptions(
+                workdir=args.workdir,
+                beds=args.beds,
+                days=args.days,
+                hourly_runs=args.hourly_runs,
+                seed=args.seed,
+                defect_rate=args.defect_rate,
+                pg_port=args.pg_port,
+            ),
+            out,
+        )
         return 0
     if args.command == "down":
         from hdp.demo import DemoStack
@@ -176,8 +213,13 @@ def _dispatch(args, console: Console, out: Console) -> int:
         from hdp.sources.pharmacy_api import Faults, serve
 
         settings.require("source_dsn", "pharmacy_token")
-        server = serve(settings.source_dsn, settings.pharmacy_token, args.host, args.port,
-                       Faults(args.throttle_rate, args.error_rate, args.slow_rate))
+        server = serve(
+            settings.source_dsn,
+            settings.pharmacy_token,
+            args.host,
+            args.port,
+            Faults(args.throttle_rate, args.error_rate, args.slow_rate),
+        )
         console.print(f"pharmacy API on http://{args.host}:{args.port}")
         server.serve_forever()
         return 0
@@ -196,8 +238,9 @@ def _run_stages(args, settings, console: Console, out: Console) -> int:
     spark = build_session(settings, f"hdp-{args.command}")
     try:
         progress.info(f"[bold]{' → '.join(stages)} for {batches}[/bold]")
-        report = run_stages(spark, settings, batches, progress, stages,
-                            only=tuple(getattr(args, "dataset", []) or ()))
+        report = run_stages(
+            spark, settings, batches, progress, stages, only=tuple(getattr(args, "dataset", []) or ())
+        )
     finally:
         spark.stop()
     if "silver" in report.stages or "extract" in report.stages:

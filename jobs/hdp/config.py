@@ -36,21 +36,31 @@ def redact_dsn(dsn: str) -> str:
 class Settings:
     """Where data comes from and goes to. Read from HDP_* environment variables (see `describe()`)."""
 
-    lake_root: str = field(default="file:///tmp/hdp-lake", metadata={"help": "lake root URI (file:// or s3a://)"})
+    lake_root: str = field(
+        default="file:///tmp/hdp-lake", metadata={"help": "lake root URI (file:// or s3a://)"}
+    )
     lake_layers: Mapping[str, str] = field(
-        default_factory=dict, metadata={"help": "per-layer URI overrides, e.g. HDP_LAKE_BRONZE=s3a://x-bronze"}
+        default_factory=dict,
+        metadata={"help": "per-layer URI overrides, e.g. HDP_LAKE_BRONZE=s3a://x-bronze"},
     )
     source_dsn: Secret = field(default=Secret(""), metadata={"help": "PostgreSQL DSN of the hospital's EHR"})
     pharmacy_url: str = field(default="", metadata={"help": "base URL of the pharmacy REST API"})
     pharmacy_token: Secret = field(default=Secret(""), metadata={"help": "bearer token for the pharmacy API"})
-    warehouse_dsn: Secret = field(default=Secret(""), metadata={"help": "warehouse DSN (PostgreSQL or Redshift)"})
+    warehouse_dsn: Secret = field(
+        default=Secret(""), metadata={"help": "warehouse DSN (PostgreSQL or Redshift)"}
+    )
     warehouse_dialect: str = field(default="postgres", metadata={"help": "postgres | redshift"})
     redshift_iam_role: str = field(default="", metadata={"help": "IAM role ARN Redshift uses for COPY"})
-    warehouse_schema: str = field(default="gold", metadata={"help": "warehouse schema the gold tables land in"})
-    pseudonym_key: Secret = field(
-        default=Secret(""), metadata={"help": "secret key for the keyed hash behind patient_key (>= 16 chars)"}
+    warehouse_schema: str = field(
+        default="gold", metadata={"help": "warehouse schema the gold tables land in"}
     )
-    spark_master: str = field(default="local[2]", metadata={"help": "Spark master; empty when spark-submit sets it"})
+    pseudonym_key: Secret = field(
+        default=Secret(""),
+        metadata={"help": "secret key for the keyed hash behind patient_key (>= 16 chars)"},
+    )
+    spark_master: str = field(
+        default="local[2]", metadata={"help": "Spark master; empty when spark-submit sets it"}
+    )
     spark_shuffle_partitions: int = field(default=4, metadata={"help": "spark.sql.shuffle.partitions"})
     pharmacy_page_size: int = field(default=200, metadata={"help": "records per pharmacy API page"})
     http_retries: int = field(default=6, metadata={"help": "retries for the pharmacy API (429/5xx)"})
@@ -111,8 +121,13 @@ class Settings:
             for layer in LAYERS
             if env.get(f"{ENV_PREFIX}LAKE_{layer.upper()}")
         }
-        values.update({k: (Secret(v) if isinstance(v, str) and k in _SECRETS else v) for k, v in overrides.items()
-                       if v is not None})
+        values.update(
+            {
+                k: (Secret(v) if isinstance(v, str) and k in _SECRETS else v)
+                for k, v in overrides.items()
+                if v is not None
+            }
+        )
         return cls(**values)
 
     def describe(self) -> list[tuple[str, str, str]]:

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
@@ -81,8 +81,13 @@ def _start_api(workdir: Path, source_dsn: str, token: str) -> tuple[int, str]:
     port = free_port()
     env = {**os.environ, "HDP_SOURCE_DSN": source_dsn, "HDP_PHARMACY_TOKEN": token}
     log = open(workdir / "pharmacy-api.log", "ab")  # noqa: SIM115 - handed to the child process
-    proc = subprocess.Popen([sys.executable, "-m", "hdp.cli", "pharmacy-api", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hdp.cli", "pharmacy-api", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -97,10 +102,16 @@ def _start_api(workdir: Path, source_dsn: str, token: str) -> tuple[int, str]:
 
 
 def _write_env(path: Path, settings: Settings) -> None:
-    lines = [f"export {name}={getattr(settings, name[4:].lower())}" for name, _, _ in settings.describe()
-             if name not in ("HDP_LAKE_LAYERS",)]
-    path.write_text("# settings of the running demo: `source` this file, then run any `hdp` stage by hand\n"
-                    + "\n".join(lines) + "\n")
+    lines = [
+        f"export {name}={getattr(settings, name[4:].lower())}"
+        for name, _, _ in settings.describe()
+        if name not in ("HDP_LAKE_LAYERS",)
+    ]
+    path.write_text(
+        "# settings of the running demo: `source` this file, then run any `hdp` stage by hand\n"
+        + "\n".join(lines)
+        + "\n"
+    )
     path.chmod(0o600)
 
 
@@ -129,8 +140,10 @@ def run_demo(opts: DemoOptions, console: Console) -> list[RunReport]:
         step.done(f"127.0.0.1:{pg.port}")
     with progress.step(f"generate a {spec.beds}-bed hospital, {spec.days} days (seed {spec.seed})") as step:
         scenario = generate(spec)
-        step.done(", ".join(f"{k} {len(v)}" for k, v in scenario.tables.items()) + f", lab results "
-                  f"{len(scenario.lab_results)}")
+        step.done(
+            ", ".join(f"{k} {len(v)}" for k, v in scenario.tables.items()) + f", lab results "
+            f"{len(scenario.lab_results)}"
+        )
     token = secrets.token_urlsafe(24)
     with progress.step("start the pharmacy API simulator") as step:
         pid, url = _start_api(workdir, pg.dsn("hospital"), token)
@@ -138,8 +151,12 @@ def run_demo(opts: DemoOptions, console: Console) -> list[RunReport]:
         stack.state_file.write_text(json.dumps(state))
         step.done(url)
     settings = Settings(
-        lake_root=f"file://{workdir}/lake", source_dsn=pg.dsn("hospital"), pharmacy_url=url, pharmacy_token=token,
-        warehouse_dsn=pg.dsn("warehouse"), pseudonym_key=secrets.token_urlsafe(32),
+        lake_root=f"file://{workdir}/lake",
+        source_dsn=pg.dsn("hospital"),
+        pharmacy_url=url,
+        pharmacy_token=token,
+        warehouse_dsn=pg.dsn("warehouse"),
+        pseudonym_key=secrets.token_urlsafe(32),
     )
     _write_env(workdir / "hdp.env", settings)
     landing = Path(settings.layer("landing").removeprefix("file://")) / "labs"

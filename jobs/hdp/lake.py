@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.errors import AnalysisException
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import types as T
 
 
@@ -67,7 +67,9 @@ class Lake:
 
     # ------------------------------------------------------------------ datasets
 
-    def read(self, uri: str, schema: T.StructType | None = None, where: Column | None = None) -> DataFrame | None:
+    def read(
+        self, uri: str, schema: T.StructType | None = None, where: Column | None = None
+    ) -> DataFrame | None:
         """A Parquet dataset (partition-pruned by `where`), or an empty frame of `schema`, or None.
         With a schema, partition columns keep its types (bronze's "07" stays a string)."""
         empty = self.spark.createDataFrame([], schema) if schema is not None else None
@@ -85,8 +87,9 @@ class Lake:
     def overwrite_partitions(self, df: DataFrame, uri: str, partition_by: Iterable[str]) -> None:
         """Replace exactly the partitions present in `df` (dynamic partition overwrite); others stay."""
         cols = list(partition_by)
-        df.repartition(*cols).write.mode("overwrite").option("partitionOverwriteMode", "dynamic") \
-            .partitionBy(*cols).parquet(uri)
+        df.repartition(*cols).write.mode("overwrite").option("partitionOverwriteMode", "dynamic").partitionBy(
+            *cols
+        ).parquet(uri)
 
     def overwrite(self, df: DataFrame, uri: str, coalesce: int = 1) -> None:
         """Replace the whole dataset (small tables: dimensions, current-state entities)."""

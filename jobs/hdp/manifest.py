@@ -26,8 +26,12 @@ def uri(settings: Settings, stage: str, batch: str) -> str:
 
 
 def commit(lake: Lake, settings: Settings, stage: str, batches: BatchRange, report: dict) -> dict:
-    doc = {"stage": stage, "range": str(batches), "committed_at": datetime.now(timezone.utc).isoformat(),
-           "datasets": report}
+    doc = {
+        "stage": stage,
+        "range": str(batches),
+        "committed_at": datetime.now(timezone.utc).isoformat(),
+        "datasets": report,
+    }
     for batch in batches:
         lake.write_json(uri(settings, stage, batch), doc)
     return doc
@@ -50,8 +54,10 @@ def require_committed(lake: Lake, settings: Settings, stage: str, batches: Batch
     missing = [b for b in batches if not lake.exists(uri(settings, previous, b))]
     if missing:
         shown = ", ".join(missing[:3]) + (" …" if len(missing) > 3 else "")
-        raise NotCommitted(f"{stage} needs {previous} to have committed batch(es) {shown}: "
-                           f"run `hdp {previous} --batch {missing[0]}` (or `hdp run`) first")
+        raise NotCommitted(
+            f"{stage} needs {previous} to have committed batch(es) {shown}: "
+            f"run `hdp {previous} --batch {missing[0]}` (or `hdp run`) first"
+        )
 
 
 def reconcile(name: str, counts: dict) -> None:

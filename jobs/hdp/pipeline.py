@@ -20,8 +20,14 @@ class RunReport:
     stages: dict[str, dict] = field(default_factory=dict)
 
 
-def run_stages(spark, settings: Settings, batches: BatchRange, progress: Progress,
-               stages: tuple[str, ...] = STAGES, only: tuple[str, ...] = ()) -> RunReport:
+def run_stages(
+    spark,
+    settings: Settings,
+    batches: BatchRange,
+    progress: Progress,
+    stages: tuple[str, ...] = STAGES,
+    only: tuple[str, ...] = (),
+) -> RunReport:
     """`only` limits extract and silver to some datasets (for re-running one source by hand)."""
     unknown = set(stages) - set(STAGES)
     if unknown:

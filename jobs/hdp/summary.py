@@ -26,8 +26,15 @@ def reconciliation_table(reports: list[RunReport]) -> Table:
                 t.setdefault("reasons", {})[reason] = t.get("reasons", {}).get(reason, 0) + n
     for name, t in totals.items():
         reasons = ", ".join(f"{r} {n}" for r, n in sorted(t.get("reasons", {}).items()))
-        table.add_row(name, str(t.get("extracted", "")), str(t.get("rows_in", "")), str(t.get("rows_out", "")),
-                      str(t.get("rows_quarantined", "")), str(t.get("rows_deduplicated", "")), reasons)
+        table.add_row(
+            name,
+            str(t.get("extracted", "")),
+            str(t.get("rows_in", "")),
+            str(t.get("rows_out", "")),
+            str(t.get("rows_quarantined", "")),
+            str(t.get("rows_deduplicated", "")),
+            reasons,
+        )
     return table
 
 

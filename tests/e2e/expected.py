@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from hdp.sources.scenario import Scenario
 
 
@@ -15,8 +14,10 @@ def _ward(bed_code: pd.Series) -> pd.Series:
 
 def clean_truth(sc: Scenario) -> dict[str, pd.DataFrame]:
     """The scenario without its injected defects: what a correct pipeline keeps."""
-    bad = {t: set(sc.defects.loc[(sc.defects["table"] == t) & (sc.defects["defect"] != "duplicate"), "key"])
-           for t in sc.defects["table"].unique()}
+    bad = {
+        t: set(sc.defects.loc[(sc.defects["table"] == t) & (sc.defects["defect"] != "duplicate"), "key"])
+        for t in sc.defects["table"].unique()
+    }
     spells = sc.tables["bed_assignments"]
     spells = spells[~spells["assignment_id"].isin(bad.get("bed_assignments", set()))].copy()
     spells["ward"] = _ward(spells["bed_code"])
@@ -26,7 +27,9 @@ def clean_truth(sc: Scenario) -> dict[str, pd.DataFrame]:
     vitals = vitals[~vitals["observation_uid"].isin(bad.get("vital_signs", set()))]
     vitals = vitals.drop_duplicates("observation_uid")
     labs = sc.lab_results
-    labs = labs[~labs["accession_number"].isin(bad.get("lab_results", set()))].drop_duplicates("accession_number")
+    labs = labs[~labs["accession_number"].isin(bad.get("lab_results", set()))].drop_duplicates(
+        "accession_number"
+    )
     return {"spells": spells, "admissions": admissions, "vitals": vitals, "labs": labs}
 
 
@@ -52,13 +55,17 @@ def census(truth, first_day, end: pd.Timestamp) -> pd.DataFrame:
     admitted = adm.groupby(["admit_ward", adm["admitted_at"].dt.date]).size()
     gone = adm[adm["discharged_at"] < end]
     los = (gone["discharged_at"] - gone["admitted_at"]).dt.total_seconds() / 86400
-    discharged = gone.assign(los=los).groupby(["discharge_ward", gone["discharged_at"].dt.date]) \
+    discharged = (
+        gone.assign(los=los)
+        .groupby(["discharge_ward", gone["discharged_at"].dt.date])
         .agg(discharges=("los", "size"), alos_days=("los", "mean"))
+    )
     return admitted.rename("admissions"), discharged
 
 
 def news2(v: pd.DataFrame) -> pd.Series:
     """NEWS2 written from the chart, separately from the pipeline's implementation."""
+
     def score(x, table):
         for low, high, points in table:
             if low <= x <= high:
@@ -70,27 +77,35 @@ def news2(v: pd.DataFrame) -> pd.Series:
     bp = [(-1e9, 90, 3), (91, 100, 2), (101, 110, 1), (111, 219, 0), (220, 1e9, 3)]
     hr = [(-1e9, 40, 3), (41, 50, 1), (51, 90, 0), (91, 110, 1), (111, 130, 2), (131, 1e9, 3)]
     tp = [(-1e9, 35.0, 3), (35.05, 36.0, 1), (36.05, 38.0, 0), (38.05, 39.0, 1), (39.05, 1e9, 2)]
-    parts = pd.DataFrame({
-        "rr": v["respiration_rate"].map(lambda x: score(x, rr)),
-        "sp": v["spo2"].map(lambda x: score(x, sp)),
-        "o2": np.where(v["on_oxygen"], 2, 0),
-        "bp": v["systolic_bp"].map(lambda x: score(x, bp)),
-        "hr": v["pulse"].map(lambda x: score(x, hr)),
-        "cv": np.where(v["consciousness"] == "A", 0, 3),
-        "tp": v["temperature_c"].map(lambda x: score(x, tp)),
-    }, index=v.index)
+    parts = pd.DataFrame(
+        {
+            "rr": v["respiration_rate"].map(lambda x: score(x, rr)),
+            "sp": v["spo2"].map(lambda x: score(x, sp)),
+            "o2": np.where(v["on_oxygen"], 2, 0),
+            "bp": v["systolic_bp"].map(lambda x: score(x, bp)),
+            "hr": v["pulse"].map(lambda x: score(x, hr)),
+            "cv": np.where(v["consciousness"] == "A", 0, 3),
+            "tp": v["temperature_c"].map(lambda x: score(x, tp)),
+        },
+        index=v.index,
+    )
     return parts.sum(axis=1), parts.max(axis=1) >= 3
 
 
 def news2_daily(truth) -> pd.DataFrame:
-    v = truth["vitals"].merge(truth["spells"][["admission_id", "ward", "start_at", "end_at"]], on="admission_id")
+    v = truth["vitals"].merge(
+        truth["spells"][["admission_id", "ward", "start_at", "end_at"]], on="admission_id"
+    )
     v = v[(v["start_at"] <= v["observed_at"]) & (v["observed_at"] < v["end_at"])]
     total, any3 = news2(v)
     v = v.assign(score=total, any3=any3, day=v["observed_at"].dt.date)
     return v.groupby(["ward", "day"]).agg(
-        observations=("score", "size"), mean_news2=("score", "mean"),
+        observations=("score", "size"),
+        mean_news2=("score", "mean"),
         medium_risk=("score", lambda s: int(((s >= 5) & (s <= 6)).sum())),
-        high_risk=("score", lambda s: int((s >= 7).sum())), any_parameter_three=("any3", "sum"))
+        high_risk=("score", lambda s: int((s >= 7).sum())),
+        any_parameter_three=("any3", "sum"),
+    )
 
 
 def lab_turnaround(truth, end: pd.Timestamp) -> pd.DataFrame:
@@ -99,5 +114,8 @@ def lab_turnaround(truth, end: pd.Timestamp) -> pd.DataFrame:
     minutes = (labs["resulted_at"] - labs["collected_at"]).dt.total_seconds() / 60
     labs = labs.assign(minutes=minutes, day=labs["collected_at"].dt.date)
     return labs.groupby(["loinc_code", "day"])["minutes"].agg(
-        results="size", median_minutes="median", p90_minutes=lambda m: float(np.percentile(m, 90)),
-        over_target=lambda m: int((m > 120).sum()))
+        results="size",
+        median_minutes="median",
+        p90_minutes=lambda m: float(np.percentile(m, 90)),
+        over_target=lambda m: int((m > 120).sum()),
+    )

@@ -12,9 +12,6 @@ from pathlib import Path
 import pandas as pd
 import psycopg2
 import pytest
-from pyspark.sql import functions as F
-from pyspark.testing import assertDataFrameEqual
-
 from hdp import manifest
 from hdp.batches import HOUR, BatchRange, batch_id
 from hdp.catalog import DATASETS, GOLD_TABLES, PARTITION_COLUMN
@@ -25,10 +22,14 @@ from hdp.progress import Progress
 from hdp.sources import hospital
 from hdp.sources.pharmacy_api import Faults, serve_in_thread
 from hdp.sources.scenario import ScenarioSpec, generate
+from pyspark.testing import assertDataFrameEqual
+
 from tests.e2e import expected as X
 
 pytestmark = pytest.mark.e2e
-SPEC = ScenarioSpec(beds=40, days=3, end=datetime(2026, 11, 20, tzinfo=timezone.utc), seed=7, defect_rate=0.02)
+SPEC = ScenarioSpec(
+    beds=40, days=3, end=datetime(2026, 11, 20, tzinfo=timezone.utc), seed=7, defect_rate=0.02
+)
 HOURLY_RUNS = 5
 TOKEN = "e2e-token"
 
@@ -36,13 +37,23 @@ TOKEN = "e2e-token"
 class Run:
     """One lake (and optionally a warehouse) fed from the shared simulated hospital."""
 
-    def __init__(self, spark, scratch: Path, name: str, source_dsn: str, api_url: str, key: str, warehouse: str):
+    def __init__(
+        self, spark, scratch: Path, name: str, source_dsn: str, api_url: str, key: str, warehouse: str
+    ):
         self.spark, self.lake_dir = spark, scratch / name
-        self.settings = Settings(lake_root=f"file://{self.lake_dir}", source_dsn=source_dsn, pharmacy_url=api_url,
-                                 pharmacy_token=TOKEN, warehouse_dsn=warehouse, pseudonym_key=key,
-                                 spark_master="local[2]")
+        self.settings = Settings(
+            lake_root=f"file://{self.lake_dir}",
+            source_dsn=source_dsn,
+            pharmacy_url=api_url,
+            pharmacy_token=TOKEN,
+            warehouse_dsn=warehouse,
+            pseudonym_key=key,
+            spark_master="local[2]",
+        )
         self.landing = self.lake_dir / "landing" / "labs"
-        self.stages = ("extract", "silver", "gold", "warehouse") if warehouse else ("extract", "silver", "gold")
+        self.stages = (
+            ("extract", "silver", "gold", "warehouse") if warehouse else ("extract", "silver", "gold")
+        )
 
     def run(self, batches: BatchRange):
         return run_stages(self.spark, self.settings, batches, Progress(quiet=True), self.stages)
@@ -71,8 +82,13 @@ def world(spark, postgres, scratch, pseudonym_key):
     single = Run(spark, scratch, "lake-backfill", source, url, pseudonym_key, "")
     hospital.advance(source, single.landing, scenario, SPEC.end)
     single.run(BatchRange(first, batch_id(SPEC.end - HOUR)))
-    yield {"scenario": scenario, "hourly": hourly, "backfill": single, "truth": X.clean_truth(scenario),
-           "warehouse": postgres.dsn("e2e_warehouse")}
+    yield {
+        "scenario": scenario,
+        "hourly": hourly,
+        "backfill": single,
+        "truth": X.clean_truth(scenario),
+        "warehouse": postgres.dsn("e2e_warehouse"),
+    }
     server.shutdown()
 
 
@@ -83,14 +99,19 @@ def query(dsn: str, sql: str) -> pd.DataFrame:
 
 
 def test_occupancy_matches_the_source(world):
-    got = query(world["warehouse"], "SELECT ward_key, hour_start, occupied_beds FROM gold.kpi_ward_occupancy_hourly")
+    got = query(
+        world["warehouse"], "SELECT ward_key, hour_start, occupied_beds FROM gold.kpi_ward_occupancy_hourly"
+    )
     got["hour_start"] = pd.to_datetime(got["hour_start"], utc=True)
     want = X.occupancy(world["truth"], pd.Timestamp(SPEC.start), pd.Timestamp(SPEC.end))
-    merged = want.merge(got, on=["ward_key", "hour_start"], how="outer", suffixes=("_want", "_got"), indicator=True)
+    merged = want.merge(
+        got, on=["ward_key", "hour_start"], how="outer", suffixes=("_want", "_got"), indicator=True
+    )
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
     assert len(merged) == 72 * want["ward_key"].nunique()
-    assert (merged["occupied_beds_want"] == merged["occupied_beds_got"]).all(), \
-        merged[merged["occupied_beds_want"] != merged["occupied_beds_got"]].head()
+    assert (merged["occupied_beds_want"] == merged["occupied_beds_got"]).all(), merged[
+        merged["occupied_beds_want"] != merged["occupied_beds_got"]
+    ].head()
     assert merged["occupied_beds_want"].sum() > 0
 
 
@@ -115,7 +136,11 @@ def test_census_admissions_discharges_and_alos_match_the_source(world):
 
 
 def test_news2_daily_matches_an_independent_scoring(world):
-    got = query(world["warehouse"], "SELECT * FROM gold.kpi_news2_daily").set_index(["ward_key", "day"]).sort_index()
+    got = (
+        query(world["warehouse"], "SELECT * FROM gold.kpi_news2_daily")
+        .set_index(["ward_key", "day"])
+        .sort_index()
+    )
     want = X.news2_daily(world["truth"]).sort_index()
     assert list(got.index) == list(want.index)
     for col in ("observations", "medium_risk", "high_risk", "any_parameter_three"):
@@ -125,7 +150,9 @@ def test_news2_daily_matches_an_independent_scoring(world):
 
 
 def test_lab_turnaround_matches_the_source(world):
-    got = query(world["warehouse"], "SELECT * FROM gold.kpi_lab_turnaround_daily").set_index(["loinc_code", "day"])
+    got = query(world["warehouse"], "SELECT * FROM gold.kpi_lab_turnaround_daily").set_index(
+        ["loinc_code", "day"]
+    )
     want = X.lab_turnaround(world["truth"], pd.Timestamp(SPEC.end))
     got = got.sort_index()
     want = want.sort_index()
@@ -140,14 +167,19 @@ def test_injected_defects_end_in_quarantine_with_their_reason(world, spark):
     run, sc = world["hourly"], world["scenario"]
     defects = sc.defects
     lab_rows = sc.lab_results
-    dropped = set(lab_rows.loc[lab_rows["file_hour"] + pd.Timedelta(hours=1) <= pd.Timestamp(SPEC.end),
-                               "accession_number"])
+    dropped = set(
+        lab_rows.loc[
+            lab_rows["file_hour"] + pd.Timedelta(hours=1) <= pd.Timestamp(SPEC.end), "accession_number"
+        ]
+    )
     expected = {
-        ("vital_signs", "IMPOSSIBLE_VALUE"): "impossible", ("vital_signs", "UNKNOWN_CODE"): "unknown_code",
+        ("vital_signs", "IMPOSSIBLE_VALUE"): "impossible",
+        ("vital_signs", "UNKNOWN_CODE"): "unknown_code",
         ("admissions", "DISCHARGE_BEFORE_ADMISSION"): "discharge_before_admission",
         ("bed_assignments", "OVERLAPPING_BED_ASSIGNMENT"): "overlapping",
         ("stock_levels", "NEGATIVE_STOCK"): "negative_stock",
-        ("lab_results", "MALFORMED_LINE"): "malformed", ("lab_results", "UNKNOWN_CODE"): "unknown_code",
+        ("lab_results", "MALFORMED_LINE"): "malformed",
+        ("lab_results", "UNKNOWN_CODE"): "unknown_code",
         ("lab_results", "UNKNOWN_UNIT"): "unknown_unit",
     }
     quarantine = {}
@@ -168,7 +200,10 @@ def test_injected_defects_end_in_quarantine_with_their_reason(world, spark):
 def test_every_row_read_is_accounted_for(world, spark):
     run = world["hourly"]
     lake = Lake(spark)
-    docs = [lake.read_json(str(p)) for p in sorted((run.lake_dir / "control" / "manifests" / "silver").glob("*.json"))]
+    docs = [
+        lake.read_json(str(p))
+        for p in sorted((run.lake_dir / "control" / "manifests" / "silver").glob("*.json"))
+    ]
     runs = {(d["range"], d["committed_at"]): d for d in docs}.values()
     for ds in DATASETS:
         counts = [d["datasets"][ds.name] for d in runs]
@@ -186,10 +221,26 @@ def test_every_row_read_is_accounted_for(world, spark):
 
 def test_gold_and_warehouse_hold_no_direct_identifiers(world):
     patients = world["scenario"].tables["patients"]
-    phi_values = set(patients["mrn"]) | set(patients["phone"]) | set(patients["address"]) | \
-        set(patients["last_name"] + "")
-    phi_columns = {"mrn", "first_name", "last_name", "date_of_birth", "address", "city", "zip", "phone",
-                   "patient_id", "admission_id", "accession_number", "observation_uid"}
+    phi_values = (
+        set(patients["mrn"])
+        | set(patients["phone"])
+        | set(patients["address"])
+        | set(patients["last_name"] + "")
+    )
+    phi_columns = {
+        "mrn",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "address",
+        "city",
+        "zip",
+        "phone",
+        "patient_id",
+        "admission_id",
+        "accession_number",
+        "observation_uid",
+    }
     for table in GOLD_TABLES:
         df = query(world["warehouse"], f"SELECT * FROM gold.{table.name}")
         assert not phi_columns & set(df.columns), table.name

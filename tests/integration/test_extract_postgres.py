@@ -2,7 +2,6 @@
 
 import pandas as pd
 import pytest
-
 from hdp.batches import BatchRange, batch_id
 from hdp.catalog import dataset
 from hdp.config import Settings
@@ -33,7 +32,10 @@ def test_first_batch_takes_everything_before_it(source_db):
     assert len(df) == (admissions["updated_at"] < pd.Timestamp(batches.end)).sum()
     assert len(df) > 0 and (df["_hour"] < batches.first).any()  # admitted before the data starts
     later = BatchRange.single("2026-11-02T05")
-    assert lower_bound({"initial_batch": batches.first, "committed_through": batches.first}, later) == later.start
+    assert (
+        lower_bound({"initial_batch": batches.first, "committed_through": batches.first}, later)
+        == later.start
+    )
 
 
 def test_unreachable_database_is_a_clear_error():

@@ -4,7 +4,6 @@ import time
 
 import pytest
 import requests
-
 from hdp.batches import BatchRange, batch_id
 from hdp.catalog import dataset
 from hdp.config import Settings
@@ -43,8 +42,9 @@ def test_pages_cover_every_row_exactly_once_in_order(api, source_db):
     seen, cursor, pages = [], None, 0
     while True:
         params = {"limit": 97, **({"cursor": cursor} if cursor else {})}
-        body = requests.get(url + "/v1/stock-levels", params=params, headers={"Authorization": f"Bearer {TOKEN}"},
-                            timeout=10).json()
+        body = requests.get(
+            url + "/v1/stock-levels", params=params, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+        ).json()
         seen += [r["entry_id"] for r in body["data"]]
         pages += 1
         cursor = body["next_cursor"]

@@ -1,7 +1,6 @@
 from datetime import datetime, timezone
 
 import pytest
-
 from hdp.batches import BatchRange, batch_id, parse_batch
 from hdp.config import ConfigError, Settings, redact_dsn
 
@@ -26,8 +25,13 @@ def test_backwards_range_is_refused():
 
 
 def test_settings_from_env_with_clear_errors():
-    s = Settings.from_env({"HDP_LAKE_ROOT": "s3a://lake", "HDP_LAKE_BRONZE": "s3a://acme-bronze",
-                           "HDP_SPARK_SHUFFLE_PARTITIONS": "8"})
+    s = Settings.from_env(
+        {
+            "HDP_LAKE_ROOT": "s3a://lake",
+            "HDP_LAKE_BRONZE": "s3a://acme-bronze",
+            "HDP_SPARK_SHUFFLE_PARTITIONS": "8",
+        }
+    )
     assert s.layer("bronze") == "s3a://acme-bronze" and s.layer("gold") == "s3a://lake/gold"
     assert s.spark_shuffle_partitions == 8
     with pytest.raises(ConfigError, match="whole number"):
@@ -41,8 +45,13 @@ def test_settings_from_env_with_clear_errors():
 
 
 def test_secrets_never_show():
-    s = Settings.from_env({"HDP_SOURCE_DSN": "postgresql://app:hunter2@db/ehr", "HDP_PHARMACY_TOKEN": "tok-123",
-                           "HDP_PSEUDONYM_KEY": "k" * 20})
+    s = Settings.from_env(
+        {
+            "HDP_SOURCE_DSN": "postgresql://app:hunter2@db/ehr",
+            "HDP_PHARMACY_TOKEN": "tok-123",
+            "HDP_PSEUDONYM_KEY": "k" * 20,
+        }
+    )
     shown = " ".join(str(v) for row in s.describe() for v in row) + repr(s)
     assert "hunter2" not in shown and "tok-123" not in shown and "k" * 20 not in shown
     assert redact_dsn("postgresql://app:hunter2@db/ehr") == "postgresql://app:***@db/ehr"

@@ -2,10 +2,9 @@
 
 from datetime import date, datetime
 
+from hdp.gold import kpis as K
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
-
-from hdp.gold import kpis as K
 
 
 def ts(text):
@@ -22,10 +21,15 @@ def test_occupancy_counts_spells_covering_the_top_of_each_hour(spark):
         ],
         "ward_code string, start_at timestamp, end_at timestamp",
     )
-    got = K.ward_occupancy_hourly(spells, wards, date(2026, 11, 2), date(2026, 11, 2), ts("2026-11-02 03:00:00"))
+    got = K.ward_occupancy_hourly(
+        spells, wards, date(2026, 11, 2), date(2026, 11, 2), ts("2026-11-02 03:00:00")
+    )
     expected = spark.createDataFrame(
-        [("W1", ts("2026-11-02 00:00:00"), 2), ("W1", ts("2026-11-02 01:00:00"), 1),
-         ("W1", ts("2026-11-02 02:00:00"), 1)],
+        [
+            ("W1", ts("2026-11-02 00:00:00"), 2),
+            ("W1", ts("2026-11-02 01:00:00"), 1),
+            ("W1", ts("2026-11-02 02:00:00"), 1),
+        ],
         "ward_key string, hour_start timestamp, occupied_beds int",
     )
     assertDataFrameEqual(got.select("ward_key", "hour_start", "occupied_beds"), expected)
@@ -35,24 +39,34 @@ def test_occupancy_counts_spells_covering_the_top_of_each_hour(spark):
 def test_census_admissions_discharges_and_alos(spark):
     wards = spark.createDataFrame([("A",), ("B",)], "ward_key string")
     admissions = spark.createDataFrame(
-        [(1, ts("2026-11-01 10:00:00"), ts("2026-11-03 10:00:00")),  # A then B, LOS 2 days
-         (2, ts("2026-11-02 06:00:00"), ts("2026-11-03 18:00:00")),  # A, LOS 1.5 days
-         (3, ts("2026-11-03 08:00:00"), None)],  # B, still in
+        [
+            (1, ts("2026-11-01 10:00:00"), ts("2026-11-03 10:00:00")),  # A then B, LOS 2 days
+            (2, ts("2026-11-02 06:00:00"), ts("2026-11-03 18:00:00")),  # A, LOS 1.5 days
+            (3, ts("2026-11-03 08:00:00"), None),
+        ],  # B, still in
         "admission_id long, admitted_at timestamp, discharged_at timestamp",
     )
     spells = spark.createDataFrame(
-        [(1, 1, "A", ts("2026-11-01 10:00:00"), ts("2026-11-02 12:00:00")),
-         (2, 1, "B", ts("2026-11-02 12:00:00"), ts("2026-11-03 10:00:00")),
-         (3, 2, "A", ts("2026-11-02 06:00:00"), ts("2026-11-03 18:00:00")),
-         (4, 3, "B", ts("2026-11-03 08:00:00"), None)],
+        [
+            (1, 1, "A", ts("2026-11-01 10:00:00"), ts("2026-11-02 12:00:00")),
+            (2, 1, "B", ts("2026-11-02 12:00:00"), ts("2026-11-03 10:00:00")),
+            (3, 2, "A", ts("2026-11-02 06:00:00"), ts("2026-11-03 18:00:00")),
+            (4, 3, "B", ts("2026-11-03 08:00:00"), None),
+        ],
         "assignment_id long, admission_id long, ward_code string, start_at timestamp, end_at timestamp",
     )
     beds = wards.withColumn("bed_count", F.lit(4))
-    occupancy = K.ward_occupancy_hourly(spells, beds, date(2026, 11, 2), date(2026, 11, 3), ts("2026-11-04 00:00"))
+    occupancy = K.ward_occupancy_hourly(
+        spells, beds, date(2026, 11, 2), date(2026, 11, 3), ts("2026-11-04 00:00")
+    )
     got = K.ward_census_daily(occupancy, admissions, spells, wards, date(2026, 11, 2), date(2026, 11, 3))
     expected = spark.createDataFrame(
-        [("A", date(2026, 11, 2), 1, 1, 0, None), ("B", date(2026, 11, 2), 0, 0, 0, None),
-         ("A", date(2026, 11, 3), 1, 0, 1, 1.5), ("B", date(2026, 11, 3), 1, 1, 1, 2.0)],
+        [
+            ("A", date(2026, 11, 2), 1, 1, 0, None),
+            ("B", date(2026, 11, 2), 0, 0, 0, None),
+            ("A", date(2026, 11, 3), 1, 0, 1, 1.5),
+            ("B", date(2026, 11, 3), 1, 1, 1, 2.0),
+        ],
         "ward_key string, day date, midnight_census int, admissions int, discharges int, alos_days double",
     )
     assertDataFrameEqual(got, expected)
@@ -60,24 +74,36 @@ def test_census_admissions_discharges_and_alos(spark):
 
 def test_readmission_within_30_days_of_a_live_discharge(spark):
     admissions = spark.createDataFrame(
-        [(1, 10, ts("2026-10-01 08:00:00"), ts("2026-10-05 08:00:00"), "home"),
-         (2, 10, ts("2026-11-03 08:00:00"), ts("2026-11-06 08:00:00"), "home"),  # 29 days later: readmission
-         (3, 20, ts("2026-10-10 08:00:00"), ts("2026-10-12 08:00:00"), "home"),
-         (4, 20, ts("2026-11-12 09:00:00"), ts("2026-11-13 08:00:00"), "home"),  # 31 days later: not
-         (5, 30, ts("2026-10-15 08:00:00"), ts("2026-10-20 08:00:00"), "died")],  # not a live discharge
+        [
+            (1, 10, ts("2026-10-01 08:00:00"), ts("2026-10-05 08:00:00"), "home"),
+            (
+                2,
+                10,
+                ts("2026-11-03 08:00:00"),
+                ts("2026-11-06 08:00:00"),
+                "home",
+            ),  # 29 days later: readmission
+            (3, 20, ts("2026-10-10 08:00:00"), ts("2026-10-12 08:00:00"), "home"),
+            (4, 20, ts("2026-11-12 09:00:00"), ts("2026-11-13 08:00:00"), "home"),  # 31 days later: not
+            (5, 30, ts("2026-10-15 08:00:00"), ts("2026-10-20 08:00:00"), "died"),
+        ],  # not a live discharge
         "admission_id long, patient_id long, admitted_at timestamp, discharged_at timestamp, "
         "discharge_disposition string",
     )
     got = K.readmission_monthly(admissions, ts("2026-12-15 00:00:00")).orderBy("month").collect()
     assert [(r.month, r.discharges, r.readmissions) for r in got] == [
-        (date(2026, 10, 1), 2, 1), (date(2026, 11, 1), 2, 0)]
+        (date(2026, 10, 1), 2, 1),
+        (date(2026, 11, 1), 2, 0),
+    ]
     assert got[0].readmission_rate == 0.5 and got[0].follow_up_complete and not got[1].follow_up_complete
 
 
 def test_lab_turnaround_median_p90_and_share_over_target(spark):
     minutes = [10, 20, 30, 40, 50, 60, 70, 80, 90, 200]
-    facts = spark.createDataFrame([("2345-7", date(2026, 11, 2), float(m)) for m in minutes],
-                                  "loinc_code string, day date, turnaround_minutes double")
+    facts = spark.createDataFrame(
+        [("2345-7", date(2026, 11, 2), float(m)) for m in minutes],
+        "loinc_code string, day date, turnaround_minutes double",
+    )
     row = K.lab_turnaround_daily(facts).first()
     assert row.results == 10 and row.median_minutes == 55.0
     assert abs(row.p90_minutes - 101.0) < 1e-9  # linear interpolation: 90 + 0.1 * (200 - 90)
@@ -86,15 +112,21 @@ def test_lab_turnaround_median_p90_and_share_over_target(spark):
 
 def test_stock_closing_usage_and_days_of_supply(spark):
     readings = [  # day 1: 100 -> 80 -> 70 (used 30); day 2: delivery 70 -> 170, then 170 -> 160 (used 10)
-        (1, ts("2026-11-01 08:00:00"), 100), (2, ts("2026-11-01 12:00:00"), 80), (3, ts("2026-11-01 20:00:00"), 70),
-        (4, ts("2026-11-02 09:00:00"), 170), (5, ts("2026-11-02 18:00:00"), 160),
+        (1, ts("2026-11-01 08:00:00"), 100),
+        (2, ts("2026-11-01 12:00:00"), 80),
+        (3, ts("2026-11-01 20:00:00"), 70),
+        (4, ts("2026-11-02 09:00:00"), 170),
+        (5, ts("2026-11-02 18:00:00"), 160),
     ]
-    facts = spark.createDataFrame([(e, "D1", t, n, 150, t.date()) for e, t, n in readings],
-                                  "entry_key long, drug_key string, recorded_at timestamp, on_hand int, "
-                                  "reorder_level int, day date")
+    facts = spark.createDataFrame(
+        [(e, "D1", t, n, 150, t.date()) for e, t, n in readings],
+        "entry_key long, drug_key string, recorded_at timestamp, on_hand int, reorder_level int, day date",
+    )
     got = K.pharmacy_stock_daily(facts, date(2026, 11, 1), date(2026, 11, 2)).orderBy("day").collect()
     assert [(r.closing_on_hand, r.mean_daily_usage_7d, r.below_reorder) for r in got] == [
-        (70, 30.0, True), (160, 20.0, False)]
+        (70, 30.0, True),
+        (160, 20.0, False),
+    ]
     assert got[1].days_of_supply == 8.0
 
 

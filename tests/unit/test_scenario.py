@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
-
 from hdp.sources.scenario import ScenarioSpec, generate
 
 SPEC = ScenarioSpec(beds=40, days=2, end=datetime(2026, 11, 3, tzinfo=timezone.utc), seed=3, defect_rate=0.02)
@@ -24,7 +23,9 @@ def test_clock_hides_the_future():
     t = pd.Timestamp(clock)
     assert (state["vital_signs"]["updated_at"] < t).all()
     adm = state["admissions"]
-    assert (adm["discharged_at"].isna() | (adm["discharged_at"] < t) | (adm["admission_type"] == "day_case")).all()
+    assert (
+        adm["discharged_at"].isna() | (adm["discharged_at"] < t) | (adm["admission_type"] == "day_case")
+    ).all()
     assert (adm["updated_at"] < t).all()
     assert all(name < f"labs_{clock:%Y%m%dT%H}.csv" for name in sc.lab_files(clock))
 
@@ -34,8 +35,16 @@ def test_defects_are_injected_at_about_the_asked_rate():
     vitals = len(sc.tables["vital_signs"])
     n_vital_defects = (sc.defects["table"] == "vital_signs").sum()
     assert 0.5 * SPEC.defect_rate * vitals <= n_vital_defects <= 1.5 * SPEC.defect_rate * vitals
-    assert set(sc.defects["defect"]) >= {"impossible", "duplicate", "discharge_before_admission", "overlapping",
-                                         "negative_stock", "malformed", "unknown_code", "unknown_unit"}
+    assert set(sc.defects["defect"]) >= {
+        "impossible",
+        "duplicate",
+        "discharge_before_admission",
+        "overlapping",
+        "negative_stock",
+        "malformed",
+        "unknown_code",
+        "unknown_unit",
+    }
 
 
 def test_vital_signs_look_like_a_hospital():

@@ -1,42 +1,68 @@
 """Silver transforms on inline bronze rows: typing, reason codes, unit conversion, overlap, de-duplication."""
 
 import pytest
-from pyspark.sql import functions as F
-
 from hdp import manifest
 from hdp import silver as S
 from hdp.catalog import dataset
 from hdp.extract import bronze_schema
 from hdp.silver import rules as R
+from pyspark.sql import functions as F
 
 
 def bronze(spark, name, rows, batch="2026-11-02T10"):
     ds = dataset(name)
-    full = [{**{c: None for c in bronze_schema(ds).names}, "_batch_id": batch, "_source_ref": "t",
-             "ingest_date": batch[:10], "ingest_hour": batch[11:]} | r for r in rows]
-    return spark.createDataFrame([tuple(r[c] for c in bronze_schema(ds).names) for r in full], bronze_schema(ds))
+    full = [
+        {
+            **{c: None for c in bronze_schema(ds).names},
+            "_batch_id": batch,
+            "_source_ref": "t",
+            "ingest_date": batch[:10],
+            "ingest_hour": batch[11:],
+        }
+        | r
+        for r in rows
+    ]
+    return spark.createDataFrame(
+        [tuple(r[c] for c in bronze_schema(ds).names) for r in full], bronze_schema(ds)
+    )
 
 
 def silver_tables(spark):
     """Current silver state for lookups: one ward, two beds, one patient, one admission, one spell."""
     tables = {
         "wards": spark.createDataFrame([("W1",)], "ward_code string"),
-        "beds": spark.createDataFrame([("W1-01", "W1"), ("W1-02", "W1")], "bed_code string, ward_code string"),
+        "beds": spark.createDataFrame(
+            [("W1-01", "W1"), ("W1-02", "W1")], "bed_code string, ward_code string"
+        ),
         "patients": spark.createDataFrame([(1, "MRN1")], "patient_id long, mrn string"),
         "admissions": spark.sql(
             "SELECT 10L AS admission_id, 1L AS patient_id, TIMESTAMP'2026-11-01 08:00:00' AS admitted_at, "
-            "CAST(NULL AS TIMESTAMP) AS discharged_at"),
+            "CAST(NULL AS TIMESTAMP) AS discharged_at"
+        ),
         "bed_assignments": spark.sql(
             "SELECT 100L AS assignment_id, 10L AS admission_id, 'W1-01' AS bed_code, 'W1' AS ward_code, "
-            "TIMESTAMP'2026-11-01 08:00:00' AS start_at, CAST(NULL AS TIMESTAMP) AS end_at"),
+            "TIMESTAMP'2026-11-01 08:00:00' AS start_at, CAST(NULL AS TIMESTAMP) AS end_at"
+        ),
         "drugs": spark.createDataFrame([("D1",)], "drug_code string"),
     }
     return tables.__getitem__
 
 
-VITAL = {"observation_uid": "O1", "vital_id": "1", "admission_id": "10", "observed_at": "2026-11-02 10:05:00+00",
-         "respiration_rate": "16", "spo2": "97", "on_oxygen": "f", "systolic_bp": "120", "diastolic_bp": "75",
-         "pulse": "70", "consciousness": "A", "temperature_c": "36.9", "updated_at": "2026-11-02 10:06:00+00"}
+VITAL = {
+    "observation_uid": "O1",
+    "vital_id": "1",
+    "admission_id": "10",
+    "observed_at": "2026-11-02 10:05:00+00",
+    "respiration_rate": "16",
+    "spo2": "97",
+    "on_oxygen": "f",
+    "systolic_bp": "120",
+    "diastolic_bp": "75",
+    "pulse": "70",
+    "consciousness": "A",
+    "temperature_c": "36.9",
+    "updated_at": "2026-11-02 10:06:00+00",
+}
 
 
 def reasons(df):
@@ -53,10 +79,21 @@ def test_vitals_are_typed_enriched_and_bad_ones_get_reasons(spark):
     ]
     out = S.clean(dataset("vital_signs"), bronze(spark, "vital_signs", rows), silver_tables(spark))
     got = {r.observation_uid: r[R.REASON] for r in out.collect()}
-    assert got == {"O1": None, "O2": R.IMPOSSIBLE_VALUE, "O3": R.UNKNOWN_CODE, "O4": R.UNKNOWN_ADMISSION,
-                   "O5": R.MISSING_VALUE}
+    assert got == {
+        "O1": None,
+        "O2": R.IMPOSSIBLE_VALUE,
+        "O3": R.UNKNOWN_CODE,
+        "O4": R.UNKNOWN_ADMISSION,
+        "O5": R.MISSING_VALUE,
+    }
     good = out.where(F.col("observation_uid") == "O1").first()
-    assert (good.ward_code, good.bed_code, good.patient_id, good.spo2, good.on_oxygen) == ("W1", "W1-01", 1, 97, False)
+    assert (good.ward_code, good.bed_code, good.patient_id, good.spo2, good.on_oxygen) == (
+        "W1",
+        "W1-01",
+        1,
+        97,
+        False,
+    )
     assert str(good.observed_date) == "2026-11-02"
 
 
@@ -64,20 +101,31 @@ def test_lab_lines_are_parsed_converted_to_canonical_units_and_checked(spark):
     def line(acc, code="2345-7", value="90", unit="mg/dL", mrn="MRN1", collected="2026-11-02T09:00:00+01:00"):
         return f"{acc},{mrn},{code},Glucose,{value},{unit},70-140,{collected},2026-11-02T09:30:00Z"
 
-    rows = [{"raw_line": raw, "line_number": str(i)} for i, raw in enumerate([
-        line("A1"),
-        line("A2", unit="mmol/L", value="5.5"),
-        line("A3", code="99999-9"),
-        line("A4", unit="mg%"),
-        line("A5", mrn="MRN404"),
-        "A6,MRN1,2345-7,Glucose,??",
-        line("A7", collected="2026-11-02T12:00:00Z"),
-    ])]
+    rows = [
+        {"raw_line": raw, "line_number": str(i)}
+        for i, raw in enumerate(
+            [
+                line("A1"),
+                line("A2", unit="mmol/L", value="5.5"),
+                line("A3", code="99999-9"),
+                line("A4", unit="mg%"),
+                line("A5", mrn="MRN404"),
+                "A6,MRN1,2345-7,Glucose,??",
+                line("A7", collected="2026-11-02T12:00:00Z"),
+            ]
+        )
+    ]
     out = S.clean(dataset("lab_results"), bronze(spark, "lab_results", rows), silver_tables(spark))
     got = {r.accession_number: r for r in out.collect()}
     assert {k: v[R.REASON] for k, v in got.items()} == {
-        "A1": None, "A2": None, "A3": R.UNKNOWN_CODE, "A4": R.UNKNOWN_UNIT, "A5": R.UNKNOWN_PATIENT,
-        "A6": R.MALFORMED_LINE, "A7": R.RESULT_BEFORE_COLLECTION}
+        "A1": None,
+        "A2": None,
+        "A3": R.UNKNOWN_CODE,
+        "A4": R.UNKNOWN_UNIT,
+        "A5": R.UNKNOWN_PATIENT,
+        "A6": R.MALFORMED_LINE,
+        "A7": R.RESULT_BEFORE_COLLECTION,
+    }
     assert got["A1"].value == pytest.approx(90 / 18.016) and got["A1"].unit == "mmol/L"
     assert got["A2"].value == pytest.approx(5.5)
     assert str(got["A1"].collected_at) == "2026-11-02 08:00:00"  # +01:00 standardised to UTC
@@ -85,12 +133,26 @@ def test_lab_lines_are_parsed_converted_to_canonical_units_and_checked(spark):
 
 
 def test_a_spell_starting_inside_another_on_the_same_bed_is_quarantined(spark):
-    spell = {"assignment_id": "101", "admission_id": "10", "bed_code": "W1-01", "start_at": "2026-11-02 09:00:00+00",
-             "end_at": "2026-11-02 11:00:00+00", "updated_at": "2026-11-02 10:00:00+00"}
-    rows = [spell, {**spell, "assignment_id": "102", "bed_code": "W1-02"},
-            {**spell, "assignment_id": "103", "bed_code": "W1-09"},
-            {**spell, "assignment_id": "104", "bed_code": "W1-02", "start_at": "2026-11-02 12:00:00+00",
-             "end_at": "2026-11-02 11:30:00+00"}]
+    spell = {
+        "assignment_id": "101",
+        "admission_id": "10",
+        "bed_code": "W1-01",
+        "start_at": "2026-11-02 09:00:00+00",
+        "end_at": "2026-11-02 11:00:00+00",
+        "updated_at": "2026-11-02 10:00:00+00",
+    }
+    rows = [
+        spell,
+        {**spell, "assignment_id": "102", "bed_code": "W1-02"},
+        {**spell, "assignment_id": "103", "bed_code": "W1-09"},
+        {
+            **spell,
+            "assignment_id": "104",
+            "bed_code": "W1-02",
+            "start_at": "2026-11-02 12:00:00+00",
+            "end_at": "2026-11-02 11:30:00+00",
+        },
+    ]
     out = S.clean(dataset("bed_assignments"), bronze(spark, "bed_assignments", rows), silver_tables(spark))
     got = {r.assignment_id: r[R.REASON] for r in out.collect()}
     # 101 starts while spell 100 (silver, open) holds W1-01; 102 is alone on W1-02; W1-09 is not a bed
@@ -99,10 +161,15 @@ def test_a_spell_starting_inside_another_on_the_same_bed_is_quarantined(spark):
 
 def test_latest_version_wins_whatever_the_arrival_order(spark):
     ds = dataset("admissions")
-    rows = [(10, "2026-11-02 10:00:00", "2026-11-02T10", "a"), (10, "2026-11-02 12:00:00", "2026-11-02T12", "b"),
-            (10, "2026-11-02 12:00:00", "2026-11-02T12", "b"), (11, "2026-11-02 09:00:00", "2026-11-02T09", "c")]
-    df = spark.createDataFrame(rows, "admission_id long, updated_at string, _batch_id string, diagnosis_code string") \
-        .withColumn("updated_at", F.col("updated_at").cast("timestamp"))
+    rows = [
+        (10, "2026-11-02 10:00:00", "2026-11-02T10", "a"),
+        (10, "2026-11-02 12:00:00", "2026-11-02T12", "b"),
+        (10, "2026-11-02 12:00:00", "2026-11-02T12", "b"),
+        (11, "2026-11-02 09:00:00", "2026-11-02T09", "c"),
+    ]
+    df = spark.createDataFrame(
+        rows, "admission_id long, updated_at string, _batch_id string, diagnosis_code string"
+    ).withColumn("updated_at", F.col("updated_at").cast("timestamp"))
     for frame in (df, df.orderBy(F.desc("diagnosis_code")), df.repartition(3)):
         got = {r.admission_id: r.diagnosis_code for r in S.latest(frame, ds).collect()}
         assert got == {10: "b", 11: "c"}
@@ -111,4 +178,6 @@ def test_latest_version_wins_whatever_the_arrival_order(spark):
 def test_reconciliation_fails_when_rows_are_lost_or_multiplied():
     manifest.reconcile("ok", {"rows_in": 10, "rows_out": 7, "rows_quarantined": 2, "rows_deduplicated": 1})
     with pytest.raises(manifest.ReconciliationError, match="11 accounted"):
-        manifest.reconcile("bad", {"rows_in": 10, "rows_out": 8, "rows_quarantined": 2, "rows_deduplicated": 1})
+        manifest.reconcile(
+            "bad", {"rows_in": 10, "rows_out": 8, "rows_quarantined": 2, "rows_deduplicated": 1}
+        )

@@ -3,15 +3,21 @@
 import re
 
 import pytest
-from pyspark.sql import types as T
-
 from hdp.catalog import GOLD_BY_NAME
 from hdp.warehouse import load_windows
 from hdp.warehouse.dialects import DIALECTS, Window
+from pyspark.sql import types as T
 
-SCHEMA = T.StructType([T.StructField("observation_key", T.StringType()), T.StructField("patient_key", T.StringType()),
-                       T.StructField("ward_key", T.StringType()), T.StructField("news2_score", T.IntegerType()),
-                       T.StructField("observed_at", T.TimestampType()), T.StructField("day", T.DateType())])
+SCHEMA = T.StructType(
+    [
+        T.StructField("observation_key", T.StringType()),
+        T.StructField("patient_key", T.StringType()),
+        T.StructField("ward_key", T.StringType()),
+        T.StructField("news2_score", T.IntegerType()),
+        T.StructField("observed_at", T.TimestampType()),
+        T.StructField("day", T.DateType()),
+    ]
+)
 COLUMNS = SCHEMA.names
 VITALS = GOLD_BY_NAME["fact_vital_sign"]
 
@@ -29,21 +35,29 @@ def test_redshift_ddl_has_distribution_and_sort_keys():
 
 
 def test_small_dimensions_are_copied_to_every_node():
-    ddl = squash(DIALECTS["redshift"].create_table("gold", GOLD_BY_NAME["dim_ward"],
-                                                   T.StructType([T.StructField("ward_key", T.StringType())])))
+    ddl = squash(
+        DIALECTS["redshift"].create_table(
+            "gold", GOLD_BY_NAME["dim_ward"], T.StructType([T.StructField("ward_key", T.StringType())])
+        )
+    )
     assert "DISTSTYLE ALL" in ddl and "DISTKEY" not in ddl
 
 
 def test_redshift_load_stages_copies_parquet_and_replaces_the_batch_days():
     script = DIALECTS["redshift"].load_script(
-        "gold", VITALS, COLUMNS, ["s3://acme-gold/fact_vital_sign/part_day=2026-11-02/"],
-        "arn:aws:iam::123456789012:role/hdp-redshift-copy", Window("2026-11-02", "2026-11-02"))
+        "gold",
+        VITALS,
+        COLUMNS,
+        ["s3://acme-gold/fact_vital_sign/part_day=2026-11-02/"],
+        "arn:aws:iam::123456789012:role/hdp-redshift-copy",
+        Window("2026-11-02", "2026-11-02"),
+    )
     assert script == [
         'CREATE TEMP TABLE "stage_fact_vital_sign" (LIKE "gold"."fact_vital_sign")',
         'COPY "stage_fact_vital_sign" ("observation_key", "patient_key", "ward_key", "news2_score", "observed_at", '
         "\"day\") FROM 's3://acme-gold/fact_vital_sign/part_day=2026-11-02/' "
         "IAM_ROLE 'arn:aws:iam::123456789012:role/hdp-redshift-copy' FORMAT AS PARQUET",
-        "DELETE FROM \"gold\".\"fact_vital_sign\" WHERE \"day\" BETWEEN DATE '2026-11-02' AND DATE '2026-11-02'",
+        'DELETE FROM "gold"."fact_vital_sign" WHERE "day" BETWEEN DATE \'2026-11-02\' AND DATE \'2026-11-02\'',
         'INSERT INTO "gold"."fact_vital_sign" ("observation_key", "patient_key", "ward_key", "news2_score", '
         '"observed_at", "day") SELECT "observation_key", "patient_key", "ward_key", "news2_score", "observed_at", '
         '"day" FROM "stage_fact_vital_sign"',
@@ -74,6 +88,13 @@ def test_identifiers_are_checked():
 
 
 def test_load_windows_union_over_committed_gold_runs():
-    docs = [{"datasets": {"fact_vital_sign": {"window": ["2026-11-02", "2026-11-02"]}, "dim_ward": {"window": None}}},
-            {"datasets": {"fact_vital_sign": {"window": ["2026-11-01", "2026-11-02"]}}}]
+    docs = [
+        {
+            "datasets": {
+                "fact_vital_sign": {"window": ["2026-11-02", "2026-11-02"]},
+                "dim_ward": {"window": None},
+            }
+        },
+        {"datasets": {"fact_vital_sign": {"window": ["2026-11-01", "2026-11-02"]}}},
+    ]
     assert load_windows(docs) == {"fact_vital_sign": Window("2026-11-01", "2026-11-02"), "dim_ward": None}

@@ -37,8 +37,13 @@ def lower_bound(state: dict | None, batches: BatchRange) -> datetime | None:
     return batches.start
 
 
-def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: Progress,
-        only: tuple[str, ...] = ()) -> dict[str, dict]:
+def run(
+    spark: SparkSession,
+    settings: Settings,
+    batches: BatchRange,
+    progress: Progress,
+    only: tuple[str, ...] = (),
+) -> dict[str, dict]:
     lake = Lake(spark)
     watermarks = lake.read_json(_watermark_uri(settings), {})
     ingested_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -50,9 +55,10 @@ def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: 
             state = watermarks.get(ds.name)
             rows = FETCHERS[ds.source](settings, lake, ds, lower_bound(state, batches), batches)
             rows_by_batch = _write_bronze(spark, lake, settings, ds, rows, batches, ingested_at)
-            new_state = {"initial_batch": min(state["initial_batch"], batches.first) if state else batches.first,
-                         "committed_through": max(state["committed_through"], batches.last) if state
-                         else batches.last}
+            new_state = {
+                "initial_batch": min(state["initial_batch"], batches.first) if state else batches.first,
+                "committed_through": max(state["committed_through"], batches.last) if state else batches.last,
+            }
             watermarks[ds.name] = new_state
             lake.write_json(_watermark_uri(settings), watermarks)  # only after bronze committed
             if ds.source == "labs":
@@ -64,8 +70,15 @@ def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: 
     return report
 
 
-def _write_bronze(spark, lake: Lake, settings: Settings, ds: Dataset, rows: pd.DataFrame, batches: BatchRange,
-                  ingested_at: str) -> dict[str, int]:
+def _write_bronze(
+    spark,
+    lake: Lake,
+    settings: Settings,
+    ds: Dataset,
+    rows: pd.DataFrame,
+    batches: BatchRange,
+    ingested_at: str,
+) -> dict[str, int]:
     """`rows` holds the source columns as strings plus `_hour` (the batch id of the change) and `_source_ref`."""
     if rows.empty:
         return {}

@@ -22,9 +22,11 @@ def copy_query(ds: Dataset, lower: datetime | None, upper: datetime) -> tuple[st
     cols = ", ".join(f"{c}::text AS {c}" for c in ds.columns if c != "updated_at")
     where = "updated_at < %s" + (" AND updated_at >= %s" if lower else "")
     params = [upper] + ([lower] if lower else [])
-    sql = (f"SELECT {cols}, to_char(updated_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS updated_at, "
-           f"to_char(updated_at, 'YYYY-MM-DD\"T\"HH24') AS _hour FROM {ds.source_ref} WHERE {where} "
-           f"ORDER BY updated_at")
+    sql = (
+        f'SELECT {cols}, to_char(updated_at, \'YYYY-MM-DD"T"HH24:MI:SS"Z"\') AS updated_at, '
+        f"to_char(updated_at, 'YYYY-MM-DD\"T\"HH24') AS _hour FROM {ds.source_ref} WHERE {where} "
+        f"ORDER BY updated_at"
+    )
     return sql, params
 
 
@@ -33,22 +35,33 @@ def fetch(settings: Settings, lake, ds: Dataset, lower: datetime | None, batches
     sql, params = copy_query(ds, lower, batches.end)
     buf = io.BytesIO()
     try:
-        conn = psycopg2.connect(settings.source_dsn, connect_timeout=10,
-                                options="-c TimeZone=UTC -c default_transaction_read_only=on")
+        conn = psycopg2.connect(
+            settings.source_dsn,
+            connect_timeout=10,
+            options="-c TimeZone=UTC -c default_transaction_read_only=on",
+        )
     except psycopg2.OperationalError as exc:
-        raise SourceUnavailable(f"cannot connect to the EHR database (HDP_SOURCE_DSN): {str(exc).strip()}") from None
+        raise SourceUnavailable(
+            f"cannot connect to the EHR database (HDP_SOURCE_DSN): {str(exc).strip()}"
+        ) from None
     try:
         with conn.cursor() as cur:
-            cur.copy_expert(f"COPY ({cur.mogrify(sql, params).decode()}) TO STDOUT WITH (FORMAT csv, HEADER, "
-                            "FORCE_QUOTE *)", buf)
+            cur.copy_expert(
+                f"COPY ({cur.mogrify(sql, params).decode()}) TO STDOUT WITH (FORMAT csv, HEADER, "
+                "FORCE_QUOTE *)",
+                buf,
+            )
     finally:
         conn.close()
     buf.seek(0)
     names = [*ds.columns, "_hour"]
     table = pacsv.read_csv(
         buf,
-        convert_options=pacsv.ConvertOptions(column_types={n: "string" for n in names}, strings_can_be_null=True,
-                                             quoted_strings_can_be_null=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: "string" for n in names},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
     )
     df = table.to_pandas()
     df["_source_ref"] = ds.source_ref

@@ -36,8 +36,11 @@ def fetch(settings: Settings, lake, ds: Dataset, lower: datetime | None, batches
         if name in ledger and ledger[name] not in in_range:
             continue  # taken by another batch
         lines = lake.read_text(f"{landing}/{name}").splitlines()
-        rows += [{"raw_line": line, "line_number": str(no), "_source_ref": name, "_hour": hour}
-                 for no, line in enumerate(lines[1:], start=2) if line.strip()]
+        rows += [
+            {"raw_line": line, "line_number": str(no), "_source_ref": name, "_hour": hour}
+            for no, line in enumerate(lines[1:], start=2)
+            if line.strip()
+        ]
     return pd.DataFrame(rows, columns=["raw_line", "line_number", "_source_ref", "_hour"])
 
 

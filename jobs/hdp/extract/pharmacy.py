@@ -49,7 +49,6 @@ def fetch(settings: Settings, lake, ds: Dataset, lower: datetime | None, batches
     if lower:
         params["updated_since"] = _iso(lower)
     records: list[dict] = []
-    pages: list[str] = []
     with session(settings) as http:
         cursor = None
         while True:
@@ -57,20 +56,23 @@ def fetch(settings: Settings, lake, ds: Dataset, lower: datetime | None, batches
             try:
                 resp = http.get(url, params=query, timeout=(5, 60))
             except requests.RequestException as exc:
-                raise PharmacyApiError(f"pharmacy API unreachable at {settings.pharmacy_url}: {exc}") from None
+                raise PharmacyApiError(
+                    f"pharmacy API unreachable at {settings.pharmacy_url}: {exc}"
+                ) from None
             if resp.status_code == 401:
                 raise PharmacyApiError("pharmacy API refused the token: check HDP_PHARMACY_TOKEN")
             if resp.status_code != 200:
-                raise PharmacyApiError(f"pharmacy API answered {resp.status_code} for {ds.source_ref} after "
-                                       f"{settings.http_retries} retries: {resp.text[:200]}")
+                raise PharmacyApiError(
+                    f"pharmacy API answered {resp.status_code} for {ds.source_ref} after "
+                    f"{settings.http_retries} retries: {resp.text[:200]}"
+                )
             body = resp.json()
-            page_no = len(pages)
-            pages.append(cursor or "")
-            records += [{**r, "_source_ref": f"{ds.source_ref}#page={page_no}"} for r in body["data"]]
+            records += body["data"]
             cursor = body.get("next_cursor")
             if not cursor:
                 break
-    df = pd.DataFrame(records, columns=[*ds.columns, "_source_ref"])
+    df = pd.DataFrame(records, columns=list(ds.columns))
+    df["_source_ref"] = ds.source_ref  # pages differ between runs; the resource does not
     for col in ds.columns:  # bronze keeps values as the source sent them, as text
         df[col] = df[col].map(lambda v: None if v is None else str(v)).astype(object)
     df["_hour"] = df["updated_at"].str.slice(0, 13)

@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from hdp import manifest
-from hdp.batches import BatchRange, parse_batch
+from hdp.batches import HOUR, BatchRange, parse_batch
 from hdp.catalog import GOLD_TABLES, PARTITION_COLUMN
 from hdp.config import Settings
 from hdp.gold import dimensions as D
@@ -45,10 +45,14 @@ class Window:
         return F.col(column).between(F.lit(self.first - timedelta(days=lookback_days)), F.lit(self.last))
 
 
-def windows(silver_docs: list[dict], batches: BatchRange, history_start: date) -> dict[str, Window]:
+def windows(
+    silver_docs: list[dict], batches: BatchRange, history_start: date, horizon: datetime
+) -> dict[str, Window]:
     """Per windowed gold table, the days to recompute: the batch range's own days, the days its changed
-    rows touch, and the days after them that still depend on them; never before the lake's first batch."""
+    rows touch, and the days after them that still depend on them; never before the lake's first batch nor
+    after its horizon (the end of the latest extracted batch)."""
     range_first, range_last = batches.start.date(), (batches.end - timedelta(seconds=1)).date()
+    last_day = (horizon - timedelta(seconds=1)).date()
     out = {}
     for table, drivers in DRIVERS.items():
         first, last = range_first, range_last
@@ -57,30 +61,43 @@ def windows(silver_docs: list[dict], batches: BatchRange, history_start: date) -
                 days = (doc["datasets"].get(name) or {}).get("affected_days")
                 if days:
                     first = min(first, date.fromisoformat(days[0]))
-                    last = max(last, date.fromisoformat(days[1]) + timedelta(days=LOOKAHEAD_DAYS.get(table, 0)))
-        out[table] = Window(max(first, history_start), min(last, range_last))
+                    last = max(
+                        last, date.fromisoformat(days[1]) + timedelta(days=LOOKAHEAD_DAYS.get(table, 0))
+                    )
+        out[table] = Window(max(first, history_start), min(last, last_day))
     return out
 
 
-def history_start(lake: Lake, settings: Settings) -> date:
-    marks = lake.read_json(settings.layer("control") + "/watermarks.json", {})
-    firsts = [m["initial_batch"] for m in marks.values()]
-    return parse_batch(min(firsts)).date() if firsts else date.min
+def lake_span(lake: Lake, settings: Settings, batches: BatchRange) -> tuple[date, datetime]:
+    """(first day of the lake's history, its horizon): from the extract watermarks. Re-running an old batch
+    must not cut off the hours extracted after it, so KPIs are computed up to the horizon."""
+    marks = lake.read_json(settings.layer("control") + "/watermarks.json", {}).values()
+    first = parse_batch(min(m["initial_batch"] for m in marks)).date() if marks else date.min
+    latest = max([batches.last, *(m["committed_through"] for m in marks)])
+    return first, parse_batch(latest) + HOUR
 
 
-def build(spark: SparkSession, silver, settings: Settings, win: dict[str, Window], as_of: datetime
-          ) -> dict[str, DataFrame]:
+def build(
+    spark: SparkSession, silver, settings: Settings, win: dict[str, Window], as_of: datetime
+) -> dict[str, DataFrame]:
     """All gold tables as frames (pure given the silver reader `silver(name, where)`)."""
     secret = settings.pseudonym_key
     patients, admissions = silver("patients"), silver("admissions")
-    assignments, wards, beds, drugs = silver("bed_assignments"), silver("wards"), silver("beds"), silver("drugs")
+    assignments, wards, beds, drugs = (
+        silver("bed_assignments"),
+        silver("wards"),
+        silver("beds"),
+        silver("drugs"),
+    )
     dim_ward = D.dim_ward(wards, beds)
-    vitals = X.fact_vital_sign(silver("vital_signs", win["fact_vital_sign"].filter("observed_date")), patients,
-                               secret)
+    vitals = X.fact_vital_sign(
+        silver("vital_signs", win["fact_vital_sign"].filter("observed_date")), patients, secret
+    )
     labs = X.fact_lab_result(silver("lab_results", win["fact_lab_result"].filter("collected_date")), secret)
     stock_window = win["kpi_pharmacy_stock_daily"]
     stock_all = X.fact_pharmacy_stock(
-        silver("stock_levels", stock_window.filter("recorded_date", K.STOCK_USAGE_DAYS + 1)), drugs)
+        silver("stock_levels", stock_window.filter("recorded_date", K.STOCK_USAGE_DAYS + 1)), drugs
+    )
     stock = stock_all.where(win["fact_pharmacy_stock"].filter("day"))
     occ_win = win["kpi_ward_occupancy_hourly"]
     occupancy = K.ward_occupancy_hourly(assignments, dim_ward, occ_win.first, occ_win.last, as_of)
@@ -97,8 +114,9 @@ def build(spark: SparkSession, silver, settings: Settings, win: dict[str, Window
         "fact_lab_result": labs,
         "fact_pharmacy_stock": stock,
         "kpi_ward_occupancy_hourly": occupancy,
-        "kpi_ward_census_daily": K.ward_census_daily(occupancy, admissions, assignments, dim_ward,
-                                                     census_win.first, census_win.last),
+        "kpi_ward_census_daily": K.ward_census_daily(
+            occupancy, admissions, assignments, dim_ward, census_win.first, census_win.last
+        ),
         "kpi_readmission_monthly": K.readmission_monthly(admissions, as_of),
         "kpi_lab_turnaround_daily": K.lab_turnaround_daily(labs),
         "kpi_pharmacy_stock_daily": K.pharmacy_stock_daily(stock_all, stock_window.first, stock_window.last),
@@ -110,7 +128,8 @@ def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: 
     settings.require("pseudonym_key")
     lake = Lake(spark)
     manifest.require_committed(lake, settings, "gold", batches)
-    win = windows(manifest.read(lake, settings, "silver", batches), batches, history_start(lake, settings))
+    first_day, horizon = lake_span(lake, settings, batches)
+    win = windows(manifest.read(lake, settings, "silver", batches), batches, first_day, horizon)
     silver_root = settings.layer("silver")
 
     def silver(name: str, where=None) -> DataFrame:
@@ -119,14 +138,16 @@ def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: 
             raise manifest.NotCommitted(f"silver table {name} does not exist yet: run `hdp silver` first")
         return df
 
-    frames = build(spark, silver, settings, win, batches.end)
+    frames = build(spark, silver, settings, win, horizon)
     report = {}
     for table in GOLD_TABLES:
         with progress.step(f"gold {table.name}") as step:
             df = frames[table.name].localCheckpoint()
             uri = f"{settings.layer('gold')}/{table.name}"
             if table.windowed:
-                lake.overwrite_partitions(df.withColumn(PARTITION_COLUMN, F.col("day")), uri, [PARTITION_COLUMN])
+                lake.overwrite_partitions(
+                    df.withColumn(PARTITION_COLUMN, F.col("day")), uri, [PARTITION_COLUMN]
+                )
                 window = [str(win[table.name].first), str(win[table.name].last)]
             else:
                 lake.overwrite(df, uri)

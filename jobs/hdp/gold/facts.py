@@ -18,14 +18,18 @@ def admission_wards(assignments: DataFrame) -> DataFrame:
     last = Window.partitionBy("admission_id").orderBy(F.col("start_at").desc(), F.col("assignment_id").desc())
     return assignments.select(
         "admission_id",
-        F.first("ward_code").over(first.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))
+        F.first("ward_code")
+        .over(first.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))
         .alias("admit_ward_key"),
-        F.first("ward_code").over(last.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))
+        F.first("ward_code")
+        .over(last.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))
         .alias("discharge_ward_key"),
     ).distinct()
 
 
-def fact_admission(admissions: DataFrame, patients: DataFrame, assignments: DataFrame, secret: str) -> DataFrame:
+def fact_admission(
+    admissions: DataFrame, patients: DataFrame, assignments: DataFrame, secret: str
+) -> DataFrame:
     mrns = patients.select("patient_id", "mrn")
     return (
         admissions.join(mrns, on="patient_id", how="left")
@@ -33,25 +37,36 @@ def fact_admission(admissions: DataFrame, patients: DataFrame, assignments: Data
         .select(
             pseudonym(secret, "admission", F.col("admission_id")).alias("admission_key"),
             pseudonym(secret, "patient", F.col("mrn")).alias("patient_key"),
-            "admit_ward_key", "discharge_ward_key", "admitted_at", "discharged_at",
+            "admit_ward_key",
+            "discharge_ward_key",
+            "admitted_at",
+            "discharged_at",
             date_key(F.col("admitted_at")).alias("admit_date_key"),
             date_key(F.col("discharged_at")).alias("discharge_date_key"),
-            ((F.unix_timestamp("discharged_at") - F.unix_timestamp("admitted_at")) / 3600.0 / HOURS_PER_DAY)
-            .alias("length_of_stay_days"),
-            "admission_type", "diagnosis_code", "discharge_disposition",
+            (
+                (F.unix_timestamp("discharged_at") - F.unix_timestamp("admitted_at")) / 3600.0 / HOURS_PER_DAY
+            ).alias("length_of_stay_days"),
+            "admission_type",
+            "diagnosis_code",
+            "discharge_disposition",
         )
     )
 
 
-def fact_bed_assignment(assignments: DataFrame, admissions: DataFrame, patients: DataFrame,
-                        secret: str) -> DataFrame:
-    mrn_of = admissions.select("admission_id", "patient_id").join(patients.select("patient_id", "mrn"),
-                                                                  on="patient_id", how="left")
+def fact_bed_assignment(
+    assignments: DataFrame, admissions: DataFrame, patients: DataFrame, secret: str
+) -> DataFrame:
+    mrn_of = admissions.select("admission_id", "patient_id").join(
+        patients.select("patient_id", "mrn"), on="patient_id", how="left"
+    )
     return assignments.join(mrn_of, on="admission_id", how="left").select(
         pseudonym(secret, "assignment", F.col("assignment_id")).alias("assignment_key"),
         pseudonym(secret, "admission", F.col("admission_id")).alias("admission_key"),
         pseudonym(secret, "patient", F.col("mrn")).alias("patient_key"),
-        F.col("ward_code").alias("ward_key"), "bed_code", "start_at", "end_at",
+        F.col("ward_code").alias("ward_key"),
+        "bed_code",
+        "start_at",
+        "end_at",
     )
 
 
@@ -61,10 +76,22 @@ def fact_vital_sign(vitals: DataFrame, patients: DataFrame, secret: str) -> Data
         pseudonym(secret, "observation", F.col("observation_uid")).alias("observation_key"),
         pseudonym(secret, "admission", F.col("admission_id")).alias("admission_key"),
         pseudonym(secret, "patient", F.col("mrn")).alias("patient_key"),
-        F.col("ward_code").alias("ward_key"), "observed_at",
-        date_key(F.col("observed_at")).alias("date_key"), F.hour("observed_at").alias("time_key"),
-        "respiration_rate", "spo2", "on_oxygen", "systolic_bp", "diastolic_bp", "pulse", "consciousness",
-        "temperature_c", *PARAMETERS, "news2_score", "news2_any_three", "news2_risk",
+        F.col("ward_code").alias("ward_key"),
+        "observed_at",
+        date_key(F.col("observed_at")).alias("date_key"),
+        F.hour("observed_at").alias("time_key"),
+        "respiration_rate",
+        "spo2",
+        "on_oxygen",
+        "systolic_bp",
+        "diastolic_bp",
+        "pulse",
+        "consciousness",
+        "temperature_c",
+        *PARAMETERS,
+        "news2_score",
+        "news2_any_three",
+        "news2_risk",
         F.to_date("observed_at").alias("day"),
     )
 
@@ -74,15 +101,28 @@ def fact_lab_result(labs: DataFrame, secret: str) -> DataFrame:
         pseudonym(secret, "lab_result", F.col("accession_number")).alias("result_key"),
         pseudonym(secret, "admission", F.col("admission_id")).alias("admission_key"),
         pseudonym(secret, "patient", F.col("mrn")).alias("patient_key"),
-        F.col("ward_code").alias("ward_key"), "loinc_code", "test_name", "value", "unit", "collected_at",
-        "resulted_at", ((F.unix_timestamp("resulted_at") - F.unix_timestamp("collected_at")) / 60.0)
-        .alias("turnaround_minutes"),
-        date_key(F.col("collected_at")).alias("date_key"), F.to_date("collected_at").alias("day"),
+        F.col("ward_code").alias("ward_key"),
+        "loinc_code",
+        "test_name",
+        "value",
+        "unit",
+        "collected_at",
+        "resulted_at",
+        ((F.unix_timestamp("resulted_at") - F.unix_timestamp("collected_at")) / 60.0).alias(
+            "turnaround_minutes"
+        ),
+        date_key(F.col("collected_at")).alias("date_key"),
+        F.to_date("collected_at").alias("day"),
     )
 
 
 def fact_pharmacy_stock(stock: DataFrame, drugs: DataFrame) -> DataFrame:
     return stock.join(drugs.select("drug_code", "reorder_level"), on="drug_code", how="left").select(
-        F.col("entry_id").alias("entry_key"), F.col("drug_code").alias("drug_key"), "recorded_at", "on_hand",
-        "reorder_level", date_key(F.col("recorded_at")).alias("date_key"), F.to_date("recorded_at").alias("day"),
+        F.col("entry_id").alias("entry_key"),
+        F.col("drug_code").alias("drug_key"),
+        "recorded_at",
+        "on_hand",
+        "reorder_level",
+        date_key(F.col("recorded_at")).alias("date_key"),
+        F.to_date("recorded_at").alias("day"),
     )

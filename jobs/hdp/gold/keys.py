@@ -12,7 +12,9 @@ KEY_CHARS = 24
 def pseudonym(secret: str, domain: str, identifier: Column) -> Column:
     """Keyed hash of `identifier` within `domain` (patient, admission, ...)."""
     if not secret:
-        raise ValueError("HDP_PSEUDONYM_KEY is required to build gold keys (a random string of 16+ characters)")
+        raise ValueError(
+            "HDP_PSEUDONYM_KEY is required to build gold keys (a random string of 16+ characters)"
+        )
     material = F.concat_ws("|", F.lit(secret), F.lit(domain), identifier.cast("string"))
     return F.substring(F.sha2(material, 256), 1, KEY_CHARS)
 

@@ -14,7 +14,9 @@ def _bands(value: Column, bands: list[tuple[float, int]], above: int) -> Column:
     """Score from upper-inclusive bands [(upper bound, score), ...]; `above` beyond the last bound."""
     expr = None
     for upper, score in bands:
-        expr = F.when(value <= upper, F.lit(score)) if expr is None else expr.when(value <= upper, F.lit(score))
+        expr = (
+            F.when(value <= upper, F.lit(score)) if expr is None else expr.when(value <= upper, F.lit(score))
+        )
     return expr.otherwise(F.lit(above))
 
 
@@ -62,10 +64,14 @@ def with_news2(vitals: DataFrame) -> DataFrame:
     scored = vitals.select("*", *[fn(F.col(src)).alias(name) for name, (fn, src) in PARAMETERS.items()])
     total = sum((F.col(name) for name in PARAMETERS), F.lit(0))
     any_three = F.greatest(*[F.col(name) for name in PARAMETERS]) >= SINGLE_PARAMETER_RED
-    return scored.withColumn("news2_score", total).withColumn("news2_any_three", any_three).withColumn(
-        "news2_risk",
-        F.when(F.col("news2_score") >= HIGH_RISK_MIN, "high")
-        .when(F.col("news2_score") >= MEDIUM_RISK_MIN, "medium")
-        .when(F.col("news2_any_three"), "low-medium")
-        .otherwise("low"),
+    return (
+        scored.withColumn("news2_score", total)
+        .withColumn("news2_any_three", any_three)
+        .withColumn(
+            "news2_risk",
+            F.when(F.col("news2_score") >= HIGH_RISK_MIN, "high")
+            .when(F.col("news2_score") >= MEDIUM_RISK_MIN, "medium")
+            .when(F.col("news2_any_three"), "low-medium")
+            .otherwise("low"),
+        )
     )

@@ -61,8 +61,13 @@ def clean(ds: Dataset, bronze: DataFrame, silver_of) -> DataFrame:
     return TRANSFORMS[ds.name](bronze.withColumn("_raw", raw), silver_of)
 
 
-def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: Progress,
-        only: tuple[str, ...] = ()) -> dict[str, dict]:
+def run(
+    spark: SparkSession,
+    settings: Settings,
+    batches: BatchRange,
+    progress: Progress,
+    only: tuple[str, ...] = (),
+) -> dict[str, dict]:
     lake = Lake(spark)
     manifest.require_committed(lake, settings, "silver", batches)
     current: dict[str, DataFrame] = {}
@@ -81,8 +86,10 @@ def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: 
             if merged is not None:
                 current[ds.name] = merged
             report[ds.name] = counts
-            step.done(f"in {counts['rows_in']} · out {counts['rows_out']} · quarantined "
-                      f"{counts['rows_quarantined']} · de-duplicated {counts['rows_deduplicated']}")
+            step.done(
+                f"in {counts['rows_in']} · out {counts['rows_out']} · quarantined "
+                f"{counts['rows_quarantined']} · de-duplicated {counts['rows_deduplicated']}"
+            )
     manifest.commit(lake, settings, "silver", batches, report)
     return report
 
@@ -97,7 +104,8 @@ def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchR
     if rows_in != n_rejected + n_valid:
         raise manifest.ReconciliationError(
             f"{ds.name}: {rows_in} bronze rows became {n_valid} valid + {n_rejected} rejected rows: "
-            "a silver transform dropped or multiplied rows")
+            "a silver transform dropped or multiplied rows"
+        )
     if n_rejected:
         _write_quarantine(lake, settings, ds, rejects)
     deduped = latest(valid, ds)
@@ -135,15 +143,21 @@ def _affected_days(rows: DataFrame, ds: Dataset, batches: BatchRange) -> list[st
         return None
     last_moment = F.lit(batches.end).cast("timestamp")
     first, last = cols
-    row = rows.select(F.min(F.to_date(first)).alias("a"),
-                      F.max(F.to_date(F.least(F.coalesce(F.col(last), last_moment), last_moment))).alias("b")).first()
+    row = rows.select(
+        F.min(F.to_date(first)).alias("a"),
+        F.max(F.to_date(F.least(F.coalesce(F.col(last), last_moment), last_moment))).alias("b"),
+    ).first()
     return None if row["a"] is None else [str(row["a"]), str(row["b"])]
 
 
 def _write_quarantine(lake: Lake, settings: Settings, ds: Dataset, rejects: DataFrame) -> None:
     out = rejects.select(
-        F.lit(ds.name).alias("dataset"), F.col(REASON).alias("reason"), "_batch_id", F.col("_raw").alias("record"),
-        F.substring("_batch_id", 1, 10).alias("ingest_date"), F.substring("_batch_id", 12, 2).alias("ingest_hour"),
+        F.lit(ds.name).alias("dataset"),
+        F.col(REASON).alias("reason"),
+        "_batch_id",
+        F.col("_raw").alias("record"),
+        F.substring("_batch_id", 1, 10).alias("ingest_date"),
+        F.substring("_batch_id", 12, 2).alias("ingest_hour"),
     )
     lake.overwrite_partitions(out, f"{settings.layer('quarantine')}/{ds.name}", BRONZE_PARTITIONS)
 

@@ -34,110 +34,171 @@ POSSIBLE = {
 def wards(bronze: DataFrame, silver: Lookup) -> DataFrame:
     known_types = [w.code for w in WARD_TYPES]
     return bronze.select(
-        F.trim("ward_code").alias("ward_code"), F.trim("name").alias("name"),
-        F.upper(F.trim("ward_type")).alias("ward_type"), R.integer("floor").alias("floor"),
-        R.ts("updated_at").alias("updated_at"), *PASS,
-    ).withColumn(R.REASON, R.first_failed(
-        (R.MISSING_VALUE, F.col("ward_code").isNull() | F.col("updated_at").isNull()),
-        (R.UNKNOWN_CODE, ~F.col("ward_type").isin(known_types)),
-    ))
+        F.trim("ward_code").alias("ward_code"),
+        F.trim("name").alias("name"),
+        F.upper(F.trim("ward_type")).alias("ward_type"),
+        R.integer("floor").alias("floor"),
+        R.ts("updated_at").alias("updated_at"),
+        *PASS,
+    ).withColumn(
+        R.REASON,
+        R.first_failed(
+            (R.MISSING_VALUE, F.col("ward_code").isNull() | F.col("updated_at").isNull()),
+            (R.UNKNOWN_CODE, ~F.col("ward_type").isin(known_types)),
+        ),
+    )
 
 
 def beds(bronze: DataFrame, silver: Lookup) -> DataFrame:
-    typed = bronze.select(F.trim("bed_code").alias("bed_code"), F.trim("ward_code").alias("ward_code"),
-                          R.ts("updated_at").alias("updated_at"), *PASS)
+    typed = bronze.select(
+        F.trim("bed_code").alias("bed_code"),
+        F.trim("ward_code").alias("ward_code"),
+        R.ts("updated_at").alias("updated_at"),
+        *PASS,
+    )
     typed = R.known(typed, silver("wards"), "ward_code", "_ward_known")
-    return typed.withColumn(R.REASON, R.first_failed(
-        (R.MISSING_VALUE, F.col("bed_code").isNull() | F.col("updated_at").isNull()),
-        (R.UNKNOWN_WARD, ~F.col("_ward_known")),
-    )).drop("_ward_known")
+    return typed.withColumn(
+        R.REASON,
+        R.first_failed(
+            (R.MISSING_VALUE, F.col("bed_code").isNull() | F.col("updated_at").isNull()),
+            (R.UNKNOWN_WARD, ~F.col("_ward_known")),
+        ),
+    ).drop("_ward_known")
 
 
 def patients(bronze: DataFrame, silver: Lookup) -> DataFrame:
     typed = bronze.select(
-        R.integer("patient_id").cast("long").alias("patient_id"), F.upper(F.trim("mrn")).alias("mrn"),
-        F.trim("first_name").alias("first_name"), F.trim("last_name").alias("last_name"),
+        R.integer("patient_id").cast("long").alias("patient_id"),
+        F.upper(F.trim("mrn")).alias("mrn"),
+        F.trim("first_name").alias("first_name"),
+        F.trim("last_name").alias("last_name"),
         F.col("date_of_birth").try_cast("date").alias("date_of_birth"),
         F.when(F.upper("sex").isin("F", "M"), F.upper("sex")).otherwise(F.lit("U")).alias("sex"),
-        F.trim("address").alias("address"), F.trim("city").alias("city"), F.trim("zip").alias("zip"),
-        F.regexp_replace("phone", r"[^0-9+]", "").alias("phone"), R.ts("updated_at").alias("updated_at"), *PASS,
+        F.trim("address").alias("address"),
+        F.trim("city").alias("city"),
+        F.trim("zip").alias("zip"),
+        F.regexp_replace("phone", r"[^0-9+]", "").alias("phone"),
+        R.ts("updated_at").alias("updated_at"),
+        *PASS,
     )
-    return typed.withColumn(R.REASON, R.first_failed(
-        (R.MISSING_VALUE, F.col("patient_id").isNull() | F.col("mrn").isNull() | F.col("updated_at").isNull()),
-        (R.FUTURE_DATE, F.col("date_of_birth") > F.to_date("updated_at")),
-    ))
+    return typed.withColumn(
+        R.REASON,
+        R.first_failed(
+            (
+                R.MISSING_VALUE,
+                F.col("patient_id").isNull() | F.col("mrn").isNull() | F.col("updated_at").isNull(),
+            ),
+            (R.FUTURE_DATE, F.col("date_of_birth") > F.to_date("updated_at")),
+        ),
+    )
 
 
 def admissions(bronze: DataFrame, silver: Lookup) -> DataFrame:
     typed = bronze.select(
         R.integer("admission_id").cast("long").alias("admission_id"),
         R.integer("patient_id").cast("long").alias("patient_id"),
-        R.ts("admitted_at").alias("admitted_at"), R.ts("discharged_at").alias("discharged_at"),
+        R.ts("admitted_at").alias("admitted_at"),
+        R.ts("discharged_at").alias("discharged_at"),
         F.lower(F.trim("admission_type")).alias("admission_type"),
         F.upper(F.trim("diagnosis_code")).alias("diagnosis_code"),
         F.lower(F.trim("discharge_disposition")).alias("discharge_disposition"),
-        R.ts("updated_at").alias("updated_at"), *PASS,
+        R.ts("updated_at").alias("updated_at"),
+        *PASS,
     )
     typed = R.known(typed, silver("patients"), "patient_id", "_patient_known")
-    return typed.withColumn(R.REASON, R.first_failed(
-        (R.MISSING_VALUE, F.col("admission_id").isNull() | F.col("admitted_at").isNull()
-         | F.col("updated_at").isNull()),
-        (R.DISCHARGE_BEFORE_ADMISSION, F.col("discharged_at") < F.col("admitted_at")),
-        (R.UNKNOWN_PATIENT, ~F.col("_patient_known")),
-    )).drop("_patient_known")
+    return typed.withColumn(
+        R.REASON,
+        R.first_failed(
+            (
+                R.MISSING_VALUE,
+                F.col("admission_id").isNull() | F.col("admitted_at").isNull() | F.col("updated_at").isNull(),
+            ),
+            (R.DISCHARGE_BEFORE_ADMISSION, F.col("discharged_at") < F.col("admitted_at")),
+            (R.UNKNOWN_PATIENT, ~F.col("_patient_known")),
+        ),
+    ).drop("_patient_known")
 
 
 def bed_assignments(bronze: DataFrame, silver: Lookup) -> DataFrame:
     typed = bronze.select(
         R.integer("assignment_id").cast("long").alias("assignment_id"),
-        R.integer("admission_id").cast("long").alias("admission_id"), F.trim("bed_code").alias("bed_code"),
-        R.ts("start_at").alias("start_at"), R.ts("end_at").alias("end_at"), R.ts("updated_at").alias("updated_at"),
+        R.integer("admission_id").cast("long").alias("admission_id"),
+        F.trim("bed_code").alias("bed_code"),
+        R.ts("start_at").alias("start_at"),
+        R.ts("end_at").alias("end_at"),
+        R.ts("updated_at").alias("updated_at"),
         *PASS,
     ).withColumn("_row", F.monotonically_increasing_id())
     beds = silver("beds").select("bed_code", F.col("ward_code"))
     typed = typed.join(beds, on="bed_code", how="left")
     typed = R.known(typed, silver("admissions"), "admission_id", "_admission_known")
-    typed = typed.withColumn(R.REASON, R.first_failed(
-        (R.MISSING_VALUE, F.col("assignment_id").isNull() | F.col("start_at").isNull()
-         | F.col("updated_at").isNull()),
-        (R.END_BEFORE_START, F.col("end_at") < F.col("start_at")),
-        (R.UNKNOWN_BED, F.col("ward_code").isNull()),
-        (R.UNKNOWN_ADMISSION, ~F.col("_admission_known")),
-    )).drop("_admission_known")
+    typed = typed.withColumn(
+        R.REASON,
+        R.first_failed(
+            (
+                R.MISSING_VALUE,
+                F.col("assignment_id").isNull() | F.col("start_at").isNull() | F.col("updated_at").isNull(),
+            ),
+            (R.END_BEFORE_START, F.col("end_at") < F.col("start_at")),
+            (R.UNKNOWN_BED, F.col("ward_code").isNull()),
+            (R.UNKNOWN_ADMISSION, ~F.col("_admission_known")),
+        ),
+    ).drop("_admission_known")
     return _flag_overlaps(typed, silver("bed_assignments")).drop("_row")
 
 
 def _flag_overlaps(new: DataFrame, existing: DataFrame | None) -> DataFrame:
     """A new spell that starts before an earlier spell on the same bed ends is an OVERLAPPING_BED_ASSIGNMENT.
     Earlier spells are the valid new ones and the current silver ones (other ids)."""
-    candidates = new.where(F.col(R.REASON).isNull()) \
-        .select("_row", "assignment_id", "bed_code", "start_at", "end_at")
+    candidates = new.where(F.col(R.REASON).isNull()).select(
+        "_row", "assignment_id", "bed_code", "start_at", "end_at"
+    )
     latest_new = candidates.groupBy("assignment_id").agg(F.max("_row").alias("_row"))
     spells = candidates.join(latest_new, on=["assignment_id", "_row"], how="inner")
     if existing is not None:  # None while the silver table itself is being derived
         spells = spells.unionByName(
-            existing.join(candidates.select("assignment_id").distinct(), on="assignment_id", how="left_anti")
-            .select(F.lit(None).cast("long").alias("_row"), "assignment_id", "bed_code", "start_at", "end_at"))
-    earlier = Window.partitionBy("bed_code").orderBy("start_at", "assignment_id") \
+            existing.join(
+                candidates.select("assignment_id").distinct(), on="assignment_id", how="left_anti"
+            ).select(
+                F.lit(None).cast("long").alias("_row"), "assignment_id", "bed_code", "start_at", "end_at"
+            )
+        )
+    earlier = (
+        Window.partitionBy("bed_code")
+        .orderBy("start_at", "assignment_id")
         .rowsBetween(Window.unboundedPreceding, -1)
-    flagged = spells.withColumn("_prev_end", F.max(F.coalesce("end_at", far_future())).over(earlier)) \
-        .where(F.col("_row").isNotNull() & (F.col("start_at") < F.col("_prev_end"))) \
+    )
+    flagged = (
+        spells.withColumn("_prev_end", F.max(F.coalesce("end_at", far_future())).over(earlier))
+        .where(F.col("_row").isNotNull() & (F.col("start_at") < F.col("_prev_end")))
         .select("assignment_id", F.lit(True).alias("_overlaps"))
-    return new.join(flagged, on="assignment_id", how="left").withColumn(
-        R.REASON, F.coalesce(F.col(R.REASON), F.when(F.col("_overlaps"), F.lit(R.OVERLAPPING_BED_ASSIGNMENT)))
-    ).drop("_overlaps")
+    )
+    return (
+        new.join(flagged, on="assignment_id", how="left")
+        .withColumn(
+            R.REASON,
+            F.coalesce(F.col(R.REASON), F.when(F.col("_overlaps"), F.lit(R.OVERLAPPING_BED_ASSIGNMENT))),
+        )
+        .drop("_overlaps")
+    )
 
 
-def attach_covering(df: DataFrame, spells: DataFrame, on: str, at: str, start: str, end: str,
-                    take: list[str]) -> DataFrame:
+def attach_covering(
+    df: DataFrame, spells: DataFrame, on: str, at: str, start: str, end: str, take: list[str]
+) -> DataFrame:
     """Add `take` columns from the spell (same `on`) covering time `at`: start <= at < end (open end = now).
     Keeps every row of df exactly once (the latest-starting spell wins), so row counts reconcile."""
-    s = spells.select(F.col(on).alias("__on"), F.col(start).alias("__start"),
-                      F.coalesce(F.col(end), far_future()).alias("__end"), *[F.col(c).alias(f"__{c}") for c in take])
+    s = spells.select(
+        F.col(on).alias("__on"),
+        F.col(start).alias("__start"),
+        F.coalesce(F.col(end), far_future()).alias("__end"),
+        *[F.col(c).alias(f"__{c}") for c in take],
+    )
     rid = "__rid"
     keyed = df.withColumn(rid, F.monotonically_increasing_id())
-    joined = keyed.join(s, (keyed[on] == s["__on"]) & (s["__start"] <= keyed[at]) & (keyed[at] < s["__end"]),
-                        how="left")
+    joined = keyed.join(
+        s, (keyed[on] == s["__on"]) & (s["__start"] <= keyed[at]) & (keyed[at] < s["__end"]), how="left"
+    )
     pick = Window.partitionBy(rid).orderBy(F.col("__start").desc_nulls_last())
     joined = joined.withColumn("__n", F.row_number().over(pick)).where(F.col("__n") == 1)
     return joined.select(*df.columns, *[F.col(f"__{c}").alias(c) for c in take])
@@ -145,25 +206,46 @@ def attach_covering(df: DataFrame, spells: DataFrame, on: str, at: str, start: s
 
 def vital_signs(bronze: DataFrame, silver: Lookup) -> DataFrame:
     typed = bronze.select(
-        F.trim("observation_uid").alias("observation_uid"), R.integer("vital_id").cast("long").alias("vital_id"),
-        R.integer("admission_id").cast("long").alias("admission_id"), R.ts("observed_at").alias("observed_at"),
-        R.integer("respiration_rate").alias("respiration_rate"), R.integer("spo2").alias("spo2"),
+        F.trim("observation_uid").alias("observation_uid"),
+        R.integer("vital_id").cast("long").alias("vital_id"),
+        R.integer("admission_id").cast("long").alias("admission_id"),
+        R.ts("observed_at").alias("observed_at"),
+        R.integer("respiration_rate").alias("respiration_rate"),
+        R.integer("spo2").alias("spo2"),
         F.lower("on_oxygen").isin("t", "true", "1", "yes").alias("on_oxygen"),
-        R.integer("systolic_bp").alias("systolic_bp"), R.integer("diastolic_bp").alias("diastolic_bp"),
-        R.integer("pulse").alias("pulse"), F.upper(F.trim("consciousness")).alias("consciousness"),
-        R.decimal("temperature_c").alias("temperature_c"), R.ts("updated_at").alias("updated_at"), *PASS,
+        R.integer("systolic_bp").alias("systolic_bp"),
+        R.integer("diastolic_bp").alias("diastolic_bp"),
+        R.integer("pulse").alias("pulse"),
+        F.upper(F.trim("consciousness")).alias("consciousness"),
+        R.decimal("temperature_c").alias("temperature_c"),
+        R.ts("updated_at").alias("updated_at"),
+        *PASS,
     )
     admissions = silver("admissions").select("admission_id", "patient_id")
     typed = typed.join(admissions, on="admission_id", how="left")
-    typed = attach_covering(typed, silver("bed_assignments"), "admission_id", "observed_at", "start_at", "end_at",
-                            ["ward_code", "bed_code"])
+    typed = attach_covering(
+        typed,
+        silver("bed_assignments"),
+        "admission_id",
+        "observed_at",
+        "start_at",
+        "end_at",
+        ["ward_code", "bed_code"],
+    )
     impossible = F.lit(False)
     for column, (low, high) in POSSIBLE.items():
         impossible = impossible | R.between_any(F.col(column), low, high)
-    return typed.withColumn(R.REASON, R.first_failed(
-        (R.MISSING_VALUE, F.col("observation_uid").isNull() | F.col("observed_at").isNull()
-         | F.col("updated_at").isNull()),
-        (R.IMPOSSIBLE_VALUE, impossible),
-        (R.UNKNOWN_CODE, F.col("consciousness").isNull() | ~F.col("consciousness").isin(*AVPU_CODES)),
-        (R.UNKNOWN_ADMISSION, F.col("patient_id").isNull()),
-    )).withColumn("observed_date", F.to_date("observed_at"))
+    return typed.withColumn(
+        R.REASON,
+        R.first_failed(
+            (
+                R.MISSING_VALUE,
+                F.col("observation_uid").isNull()
+                | F.col("observed_at").isNull()
+                | F.col("updated_at").isNull(),
+            ),
+            (R.IMPOSSIBLE_VALUE, impossible),
+            (R.UNKNOWN_CODE, F.col("consciousness").isNull() | ~F.col("consciousness").isin(*AVPU_CODES)),
+            (R.UNKNOWN_ADMISSION, F.col("patient_id").isNull()),
+        ),
+    ).withColumn("observed_date", F.to_date("observed_at"))

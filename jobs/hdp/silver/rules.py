@@ -28,7 +28,9 @@ FUTURE_DATE = "FUTURE_DATE"
 
 def first_failed(*rules: tuple[str, Column]) -> Column:
     """The code of the first rule whose condition is true, else NULL (the row is good)."""
-    return F.coalesce(*[F.when(condition, F.lit(code)) for code, condition in rules], F.lit(None).cast("string"))
+    return F.coalesce(
+        *[F.when(condition, F.lit(code)) for code, condition in rules], F.lit(None).cast("string")
+    )
 
 
 def ts(name: str) -> Column:
@@ -47,8 +49,11 @@ def decimal(name: str) -> Column:
 def known(df: DataFrame, lookup: DataFrame, on: str, flag: str) -> DataFrame:
     """Add boolean `flag`: whether df[on] exists in lookup[on] (lookup keys are distinct)."""
     keys = lookup.select(F.col(on).alias(f"__{on}")).distinct().withColumn(flag, F.lit(True))
-    return (df.join(keys, df[on] == keys[f"__{on}"], how="left")
-            .drop(f"__{on}").withColumn(flag, F.coalesce(F.col(flag), F.lit(False))))
+    return (
+        df.join(keys, df[on] == keys[f"__{on}"], how="left")
+        .drop(f"__{on}")
+        .withColumn(flag, F.coalesce(F.col(flag), F.lit(False)))
+    )
 
 
 def between_any(value: Column, low: float, high: float) -> Column:

@@ -85,7 +85,9 @@ class LocalPostgres:
             except KeyError:
                 continue
             return ["runuser", "-u", name, "--"]
-        raise PostgresError("running as root and no unprivileged user (postgres, nobody) to run PostgreSQL as")
+        raise PostgresError(
+            "running as root and no unprivileged user (postgres, nobody) to run PostgreSQL as"
+        )
 
     def _chown(self, path: Path) -> None:
         wrapper = self._run_as()
@@ -103,8 +105,20 @@ class LocalPostgres:
         pwfile = self.root / "pwfile"
         pwfile.write_text(self.password + "\n")
         self._chown(self.root)
-        cmd = [*self._run_as(), str(bins / "initdb"), "-D", str(self.data), "-U", self.user, "--pwfile", str(pwfile),
-               "--auth=scram-sha-256", "-E", "UTF8", "--locale=C"]
+        cmd = [
+            *self._run_as(),
+            str(bins / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            self.user,
+            "--pwfile",
+            str(pwfile),
+            "--auth=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]
         try:
             subprocess.run(cmd, check=True, capture_output=True, text=True)
         except subprocess.CalledProcessError as exc:
@@ -125,10 +139,24 @@ class LocalPostgres:
                 f"(`make down` if it is an earlier demo) or choose another port with HDP_PG_PORT"
             )
         bins = find_binaries()
-        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' -c fsync=off " \
-               "-c max_connections=50 -c shared_buffers=128MB"
-        cmd = [*self._run_as(), str(bins / "pg_ctl"), "-D", str(self.data), "-o", opts,
-               "-l", str(self.root / "server.log"), "-w", "-t", "60", "start"]
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' -c fsync=off "
+            "-c max_connections=50 -c shared_buffers=128MB"
+        )
+        cmd = [
+            *self._run_as(),
+            str(bins / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]
         log = self.root / "server.log"
         if self._run_as():
             log.touch()
@@ -142,8 +170,11 @@ class LocalPostgres:
         if not (self.data / "postmaster.pid").exists():
             return
         bins = find_binaries()
-        subprocess.run([*self._run_as(), str(bins / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"],
-                       capture_output=True, text=True)
+        subprocess.run(
+            [*self._run_as(), str(bins / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+            text=True,
+        )
 
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists() and port_busy(self.port)

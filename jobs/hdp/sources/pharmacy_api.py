@@ -23,7 +23,11 @@ MAX_PAGE = 1000
 RESOURCES = {
     # path -> (table, key column, columns)
     "/v1/drugs": ("pharmacy.drugs", "drug_code", ("drug_code", "name", "form", "strength", "reorder_level")),
-    "/v1/stock-levels": ("pharmacy.stock_levels", "entry_id", ("entry_id", "drug_code", "on_hand", "recorded_at")),
+    "/v1/stock-levels": (
+        "pharmacy.stock_levels",
+        "entry_id",
+        ("entry_id", "drug_code", "on_hand", "recorded_at"),
+    ),
 }
 
 
@@ -85,7 +89,9 @@ def make_handler(dsn: str, token: str, faults: Faults):
             with lock:
                 roll = rng.random()
             if roll < faults.throttle_rate:
-                return self._send(429, {"error": "rate limited"}, {"Retry-After": str(faults.retry_after_seconds)})
+                return self._send(
+                    429, {"error": "rate limited"}, {"Retry-After": str(faults.retry_after_seconds)}
+                )
             if roll < faults.throttle_rate + faults.error_rate:
                 return self._send(503, {"error": "upstream unavailable"})
             if roll < faults.throttle_rate + faults.error_rate + faults.slow_rate:
@@ -110,8 +116,10 @@ def make_handler(dsn: str, token: str, faults: Faults):
                 after_time, after_key = _decode_cursor(query["cursor"][0])
                 where.append(f"(updated_at, {key}) > (%s, %s)")
                 params += [after_time, after_key]
-            sql = (f"SELECT {', '.join(columns)}, updated_at FROM {table}"
-                   f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY updated_at, {key} LIMIT %s")
+            sql = (
+                f"SELECT {', '.join(columns)}, updated_at FROM {table}"
+                f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY updated_at, {key} LIMIT %s"
+            )
             with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
                 cur.execute(sql, [*params, limit + 1])
                 rows = cur.fetchall()
@@ -122,14 +130,23 @@ def make_handler(dsn: str, token: str, faults: Faults):
                 for k, v in r.items():
                     if isinstance(v, datetime):
                         r[k] = v.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-            nxt = _encode_cursor(rows[limit - 1][-1], rows[limit - 1][columns.index(key)]) if len(rows) > limit else None
+            nxt = (
+                _encode_cursor(rows[limit - 1][-1], rows[limit - 1][columns.index(key)])
+                if len(rows) > limit
+                else None
+            )
             return {"data": records, "next_cursor": nxt}
 
     return Handler
 
 
-def serve(dsn: str, token: str, host: str = "127.0.0.1", port: int = 8085, faults: Faults | None = None,
-          ) -> ThreadingHTTPServer:
+def serve(
+    dsn: str,
+    token: str,
+    host: str = "127.0.0.1",
+    port: int = 8085,
+    faults: Faults | None = None,
+) -> ThreadingHTTPServer:
     """Create the server (call `serve_forever()` on it, or run it in a thread)."""
     if not token:
         raise ValueError("the pharmacy API needs a token: set HDP_PHARMACY_TOKEN")

@@ -72,7 +72,9 @@ class Scenario:
                 later = visible[changed_at] >= t
                 visible.loc[later, col] = pd.NaT
                 visible["updated_at"] = visible["updated_at"].where(~later, visible["created_at"])
-            out[name] = visible.drop(columns=[c for c in visible.columns if c.startswith("_") or c == "created_at"])
+            out[name] = visible.drop(
+                columns=[c for c in visible.columns if c.startswith("_") or c == "created_at"]
+            )
         return out
 
     def lab_files(self, clock: datetime) -> dict[str, list[str]]:
@@ -90,7 +92,9 @@ _MUTABLE = {
     "admissions": {"discharged_at": "_discharge_known_at", "discharge_disposition": "_discharge_known_at"},
     "bed_assignments": {"end_at": "_end_known_at"},
 }
-LAB_CSV_HEADER = "accession_number,mrn,loinc_code,test_name,value,unit,reference_range,collected_at,resulted_at"
+LAB_CSV_HEADER = (
+    "accession_number,mrn,loinc_code,test_name,value,unit,reference_range,collected_at,resulted_at"
+)
 
 
 def generate(spec: ScenarioSpec) -> Scenario:
@@ -135,12 +139,24 @@ def _wards_and_beds(spec: ScenarioSpec, epoch: datetime) -> tuple[pd.DataFrame, 
             code = f"{wt.code}-{chr(ord('A') + w)}"
             n_beds = total // n_wards + (1 if w < total % n_wards else 0)
             ward_rows.append(
-                {"ward_code": code, "name": f"{wt.name} {chr(ord('A') + w)}", "ward_type": wt.code,
-                 "floor": 1 + len(ward_rows) % 6, "created_at": _ts(epoch), "updated_at": _ts(epoch)}
+                {
+                    "ward_code": code,
+                    "name": f"{wt.name} {chr(ord('A') + w)}",
+                    "ward_type": wt.code,
+                    "floor": 1 + len(ward_rows) % 6,
+                    "created_at": _ts(epoch),
+                    "updated_at": _ts(epoch),
+                }
             )
             for b in range(n_beds):
-                bed_rows.append({"bed_code": f"{code}-{b + 1:02d}", "ward_code": code,
-                                 "created_at": _ts(epoch), "updated_at": _ts(epoch)})
+                bed_rows.append(
+                    {
+                        "bed_code": f"{code}-{b + 1:02d}",
+                        "ward_code": code,
+                        "created_at": _ts(epoch),
+                        "updated_at": _ts(epoch),
+                    }
+                )
     return pd.DataFrame(ward_rows), pd.DataFrame(bed_rows)
 
 
@@ -220,8 +236,11 @@ def _admissions(spec, rng, fake: Faker, stays):
         ward_type = segments[0][1]
         patient_id = None
         if ward_type not in ("MAT", "PAE") and rng.random() < READMISSION_PROBABILITY:
-            recent = [p for p, d in last_discharge.items()
-                      if timedelta(hours=6) < admitted - d <= timedelta(days=30) and in_hospital_until[p] < admitted]
+            recent = [
+                p
+                for p, d in last_discharge.items()
+                if timedelta(hours=6) < admitted - d <= timedelta(days=30) and in_hospital_until[p] < admitted
+            ]
             if recent:
                 patient_id = recent[int(rng.integers(len(recent)))]
         if patient_id is None:
@@ -233,24 +252,44 @@ def _admissions(spec, rng, fake: Faker, stays):
         else:
             last_discharge.pop(patient_id, None)
         in_hospital_until[patient_id] = discharged
-        admission_type = ("maternity" if ward_type == "MAT" else
-                          "elective" if ward_type == "SUR" and rng.random() < 0.45 else
-                          "transfer_in" if rng.random() < 0.04 else "emergency")
+        admission_type = (
+            "maternity"
+            if ward_type == "MAT"
+            else "elective"
+            if ward_type == "SUR" and rng.random() < 0.45
+            else "transfer_in"
+            if rng.random() < 0.04
+            else "emergency"
+        )
         diagnosis_options = DIAGNOSES[ward_type]
-        admissions.append({
-            "admission_id": adm_no, "patient_id": patient_id, "admitted_at": _ts(admitted),
-            "discharged_at": _ts(discharged), "admission_type": admission_type,
-            "diagnosis_code": diagnosis_options[int(rng.integers(len(diagnosis_options)))],
-            "discharge_disposition": disposition,
-            "created_at": _ts(admitted), "updated_at": _ts(discharged),
-            "_discharge_known_at": _ts(discharged), "_severity": float(rng.beta(2, 5)),
-        })
+        admissions.append(
+            {
+                "admission_id": adm_no,
+                "patient_id": patient_id,
+                "admitted_at": _ts(admitted),
+                "discharged_at": _ts(discharged),
+                "admission_type": admission_type,
+                "diagnosis_code": diagnosis_options[int(rng.integers(len(diagnosis_options)))],
+                "discharge_disposition": disposition,
+                "created_at": _ts(admitted),
+                "updated_at": _ts(discharged),
+                "_discharge_known_at": _ts(discharged),
+                "_severity": float(rng.beta(2, 5)),
+            }
+        )
         for bed_code, _wt, start, end in segments:
-            assignments.append({
-                "assignment_id": len(assignments) + 1, "admission_id": adm_no, "bed_code": bed_code,
-                "start_at": _ts(start), "end_at": _ts(end), "created_at": _ts(start), "updated_at": _ts(end),
-                "_end_known_at": _ts(end),
-            })
+            assignments.append(
+                {
+                    "assignment_id": len(assignments) + 1,
+                    "admission_id": adm_no,
+                    "bed_code": bed_code,
+                    "start_at": _ts(start),
+                    "end_at": _ts(end),
+                    "created_at": _ts(start),
+                    "updated_at": _ts(end),
+                    "_end_known_at": _ts(end),
+                }
+            )
     first_seen = {}
     for a in admissions:
         first_seen.setdefault(a["patient_id"], a["admitted_at"])
@@ -272,9 +311,15 @@ def _patient(patient_id: int, ward_type: str, admitted: datetime, rng, fake: Fak
     born = admitted.date() - timedelta(days=int(age * 365.25 + rng.integers(0, 365)))
     first = fake.first_name_female() if sex == "F" else fake.first_name_male()
     return {
-        "patient_id": patient_id, "mrn": f"MRN{7000000 + patient_id * 7:08d}", "first_name": first,
-        "last_name": fake.last_name(), "date_of_birth": born, "sex": sex,
-        "address": fake.street_address(), "city": fake.city(), "zip": fake.zipcode(),
+        "patient_id": patient_id,
+        "mrn": f"MRN{7000000 + patient_id * 7:08d}",
+        "first_name": first,
+        "last_name": fake.last_name(),
+        "date_of_birth": born,
+        "sex": sex,
+        "address": fake.street_address(),
+        "city": fake.city(),
+        "zip": fake.zipcode(),
         "phone": fake.numerify("(###) ###-####"),
     }
 
@@ -332,7 +377,9 @@ def _observation(rng, admission_id: int, t: pd.Timestamp, s: float) -> dict:
         "diastolic_bp": int(np.clip(round(sbp * 0.62 + rng.normal(0, 6)), 35, 130)),
         "pulse": int(np.clip(round(rng.normal(78 + 30 * s, 11)), 35, 180)),
         "consciousness": consciousness,
-        "temperature_c": round(float(np.clip(rng.normal(36.8 + 1.5 * s * rng.random(), 0.45), 34.0, 41.5)), 1),
+        "temperature_c": round(
+            float(np.clip(rng.normal(36.8 + 1.5 * s * rng.random(), 0.45), 34.0, 41.5)), 1
+        ),
     }
 
 
@@ -361,20 +408,38 @@ def _labs(spec, rng, assignments, admissions, patients) -> pd.DataFrame:
                     unit, factor = test.unit, 1.0
                     if test.alt_units and rng.random() < 0.3:
                         unit, factor = test.alt_units[0]
-                    rows.append({
-                        "accession_number": f"{accession}-{loinc}", "mrn": mrn[patient_of[a.admission_id]],
-                        "admission_id": a.admission_id, "loinc_code": loinc, "test_name": test.name,
-                        "value": round(value / factor, 2), "unit": unit,
-                        "reference_range": f"{test.low / factor:.3g}-{test.high / factor:.3g}",
-                        "canonical_value": round(value / factor, 2) * factor,
-                        "collected_at": _ts(collected), "resulted_at": resulted,
-                    })
+                    rows.append(
+                        {
+                            "accession_number": f"{accession}-{loinc}",
+                            "mrn": mrn[patient_of[a.admission_id]],
+                            "admission_id": a.admission_id,
+                            "loinc_code": loinc,
+                            "test_name": test.name,
+                            "value": round(value / factor, 2),
+                            "unit": unit,
+                            "reference_range": f"{test.low / factor:.3g}-{test.high / factor:.3g}",
+                            "canonical_value": round(value / factor, 2) * factor,
+                            "collected_at": _ts(collected),
+                            "resulted_at": resulted,
+                        }
+                    )
             day += pd.Timedelta(days=1)
     df = pd.DataFrame(rows)
     offsets = rng.choice(["Z", "+00:00", "+01:00"], size=len(df), p=[0.6, 0.2, 0.2])
     df["raw_line"] = [
-        ",".join([r.accession_number, r.mrn, r.loinc_code, _csv(r.test_name), f"{r.value:g}", r.unit,
-                  r.reference_range, _iso(r.collected_at, o), _iso(r.resulted_at, o)])
+        ",".join(
+            [
+                r.accession_number,
+                r.mrn,
+                r.loinc_code,
+                _csv(r.test_name),
+                f"{r.value:g}",
+                r.unit,
+                r.reference_range,
+                _iso(r.collected_at, o),
+                _iso(r.resulted_at, o),
+            ]
+        )
         for r, o in zip(df.itertuples(index=False), offsets, strict=True)
     ]
     df["file_hour"] = df["resulted_at"].dt.floor("h")
@@ -393,12 +458,20 @@ def _iso(t: pd.Timestamp, offset: str) -> str:
 
 
 def _pharmacy(spec, rng, epoch: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
-    drugs = pd.DataFrame([
-        {"drug_code": d.code, "name": d.name, "form": d.form, "strength": d.strength,
-         "reorder_level": max(1, round(d.reorder_level * spec.beds / 300)), "created_at": _ts(epoch),
-         "updated_at": _ts(epoch)}
-        for d in DRUGS
-    ])
+    drugs = pd.DataFrame(
+        [
+            {
+                "drug_code": d.code,
+                "name": d.name,
+                "form": d.form,
+                "strength": d.strength,
+                "reorder_level": max(1, round(d.reorder_level * spec.beds / 300)),
+                "created_at": _ts(epoch),
+                "updated_at": _ts(epoch),
+            }
+            for d in DRUGS
+        ]
+    )
     scale = spec.beds / 300
     rows = []
     hours = int((spec.end - spec.start) / H)
@@ -415,8 +488,15 @@ def _pharmacy(spec, rng, epoch: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
             if delivery_at is None and on_hand < d.reorder_level * scale:
                 delivery_at = hour + pd.Timedelta(hours=int(rng.integers(18, 40)))
             recorded = _ts(hour + pd.Timedelta(minutes=int(rng.integers(0, 60))))
-            rows.append({"drug_code": d.code, "on_hand": on_hand, "recorded_at": recorded,
-                         "created_at": recorded, "updated_at": recorded})
+            rows.append(
+                {
+                    "drug_code": d.code,
+                    "on_hand": on_hand,
+                    "recorded_at": recorded,
+                    "created_at": recorded,
+                    "updated_at": recorded,
+                }
+            )
     stock = pd.DataFrame(rows).sort_values(["recorded_at", "drug_code"], ignore_index=True)
     stock.insert(0, "entry_id", np.arange(1, len(stock) + 1))
     return drugs, stock
@@ -438,11 +518,15 @@ def _inject_defects(sc: Scenario, rng: np.random.Generator) -> None:
     for i, idx in enumerate(impossible):
         col = list(bad_values)[i % len(bad_values)]
         vitals.loc[idx, col] = bad_values[col]
-        defects.append({"table": "vital_signs", "key": vitals.loc[idx, "observation_uid"], "defect": "impossible"})
+        defects.append(
+            {"table": "vital_signs", "key": vitals.loc[idx, "observation_uid"], "defect": "impossible"}
+        )
     unknown_avpu = pick(vitals.drop(index=impossible), rate / 6)
     vitals.loc[unknown_avpu, "consciousness"] = "X"
-    defects += [{"table": "vital_signs", "key": vitals.loc[i, "observation_uid"], "defect": "unknown_code"}
-                for i in unknown_avpu]
+    defects += [
+        {"table": "vital_signs", "key": vitals.loc[i, "observation_uid"], "defect": "unknown_code"}
+        for i in unknown_avpu
+    ]
     dups = vitals.loc[pick(vitals.drop(index=np.concatenate([impossible, unknown_avpu])), rate / 3)].copy()
     dups["vital_id"] = np.arange(len(vitals) + 1, len(vitals) + 1 + len(dups))
     dups["created_at"] = dups["created_at"] + pd.Timedelta(minutes=2)
@@ -452,14 +536,18 @@ def _inject_defects(sc: Scenario, rng: np.random.Generator) -> None:
 
     adm = t["admissions"]
     n_bad = max(1, int(round(len(adm) * rate))) if rate else 0
-    bad = adm.sample(n=n_bad, random_state=int(rng.integers(1 << 31))).copy() if n_bad else adm.iloc[:0].copy()
+    bad = (
+        adm.sample(n=n_bad, random_state=int(rng.integers(1 << 31))).copy() if n_bad else adm.iloc[:0].copy()
+    )
     next_id = int(adm["admission_id"].max()) + 1
     bad["admission_id"] = np.arange(next_id, next_id + len(bad))
     bad["admission_type"] = "day_case"
     bad["discharged_at"] = bad["admitted_at"] - pd.Timedelta(hours=3)
     bad["_discharge_known_at"] = bad["created_at"]
     bad["updated_at"] = bad["created_at"]
-    defects += [{"table": "admissions", "key": k, "defect": "discharge_before_admission"} for k in bad["admission_id"]]
+    defects += [
+        {"table": "admissions", "key": k, "defect": "discharge_before_admission"} for k in bad["admission_id"]
+    ]
     t["admissions"] = pd.concat([adm, bad], ignore_index=True)
 
     asg = t["bed_assignments"]
@@ -469,17 +557,33 @@ def _inject_defects(sc: Scenario, rng: np.random.Generator) -> None:
         host = asg.loc[idx]
         other = asg.loc[int(rng.integers(len(asg)))]
         start = host["start_at"] + pd.Timedelta(hours=2)
-        overlaps.append({"assignment_id": len(asg) + len(overlaps) + 1, "admission_id": other["admission_id"],
-                         "bed_code": host["bed_code"], "start_at": start, "end_at": start + pd.Timedelta(hours=3),
-                         "created_at": start, "updated_at": start, "_end_known_at": start})
-    defects += [{"table": "bed_assignments", "key": o["assignment_id"], "defect": "overlapping"} for o in overlaps]
+        overlaps.append(
+            {
+                "assignment_id": len(asg) + len(overlaps) + 1,
+                "admission_id": other["admission_id"],
+                "bed_code": host["bed_code"],
+                "start_at": start,
+                "end_at": start + pd.Timedelta(hours=3),
+                "created_at": start,
+                "updated_at": start,
+                "_end_known_at": start,
+            }
+        )
+    defects += [
+        {"table": "bed_assignments", "key": o["assignment_id"], "defect": "overlapping"} for o in overlaps
+    ]
     if overlaps:
-        t["bed_assignments"] = pd.concat([asg, pd.DataFrame(overlaps, columns=asg.columns)], ignore_index=True)
+        t["bed_assignments"] = pd.concat(
+            [asg, pd.DataFrame(overlaps, columns=asg.columns)], ignore_index=True
+        )
 
     stock = t["stock_levels"]
     negative = pick(stock, rate)
     stock.loc[negative, "on_hand"] = -stock.loc[negative, "on_hand"] - 1
-    defects += [{"table": "stock_levels", "key": stock.loc[i, "entry_id"], "defect": "negative_stock"} for i in negative]
+    defects += [
+        {"table": "stock_levels", "key": stock.loc[i, "entry_id"], "defect": "negative_stock"}
+        for i in negative
+    ]
 
     labs = sc.lab_results
     chosen = pick(labs, rate)

@@ -66,8 +66,9 @@ def _connect(settings: Settings):
     try:
         return psycopg2.connect(settings.warehouse_dsn, connect_timeout=10, options="-c TimeZone=UTC")
     except psycopg2.OperationalError as exc:
-        raise WarehouseUnavailable(f"cannot connect to the warehouse (HDP_WAREHOUSE_DSN): {str(exc).strip()}") \
-            from None
+        raise WarehouseUnavailable(
+            f"cannot connect to the warehouse (HDP_WAREHOUSE_DSN): {str(exc).strip()}"
+        ) from None
 
 
 def _load_postgres(lake: Lake, settings: Settings, windows: dict, progress: Progress) -> dict[str, dict]:
@@ -131,7 +132,9 @@ def redshift_statements(lake: Lake, settings: Settings, windows: dict) -> list[s
             days = [r[0] for r in df.select(F.col("day").cast("string")).distinct().orderBy("day").collect()]
             prefixes = [f"{prefix}/{PARTITION_COLUMN}={d}/" for d in days]
         statements.append(dialect.create_table(schema, table, df.schema))
-        statements += dialect.load_script(schema, table, df.columns, prefixes, settings.redshift_iam_role, window)
+        statements += dialect.load_script(
+            schema, table, df.columns, prefixes, settings.redshift_iam_role, window
+        )
     return statements
 
 
@@ -146,8 +149,14 @@ def _load_redshift(lake: Lake, settings: Settings, windows: dict, progress: Prog
 
     url = urlsplit(settings.warehouse_dsn)
     with progress.step("warehouse redshift load") as step:
-        conn = redshift_connector.connect(host=url.hostname, port=url.port or 5439, database=url.path.lstrip("/"),
-                                          user=url.username, password=url.password, ssl=True)
+        conn = redshift_connector.connect(
+            host=url.hostname,
+            port=url.port or 5439,
+            database=url.path.lstrip("/"),
+            user=url.username,
+            password=url.password,
+            ssl=True,
+        )
         try:
             cur = conn.cursor()
             for statement in statements:

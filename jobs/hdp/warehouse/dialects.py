@@ -55,15 +55,20 @@ class Dialect:
     def create_table(self, schema: str, table: GoldTable, spark_schema: T.StructType) -> str:
         cols = ",\n  ".join(f"{_ident(f.name)} {self.column_type(f.dataType)}" for f in spark_schema.fields)
         key = ", ".join(_ident(k) for k in table.key)
-        return (f"CREATE TABLE IF NOT EXISTS {self.qualified(schema, table.name)} (\n  {cols},\n"
-                f"  PRIMARY KEY ({key})\n){self.table_options(table)}")
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.qualified(schema, table.name)} (\n  {cols},\n"
+            f"  PRIMARY KEY ({key})\n){self.table_options(table)}"
+        )
 
-    def replace_rows(self, schema: str, table: GoldTable, stage: str, columns: list[str],
-                     window: Window | None) -> list[str]:
+    def replace_rows(
+        self, schema: str, table: GoldTable, stage: str, columns: list[str], window: Window | None
+    ) -> list[str]:
         """Delete what this batch owns, then insert it from stage (callers wrap both in one transaction)."""
         target = self.qualified(schema, table.name)
         cols = ", ".join(_ident(c) for c in columns)
-        where = f" WHERE {_ident('day')} BETWEEN DATE '{window.first}' AND DATE '{window.last}'" if window else ""
+        where = (
+            f" WHERE {_ident('day')} BETWEEN DATE '{window.first}' AND DATE '{window.last}'" if window else ""
+        )
         return [f"DELETE FROM {target}{where}", f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}"]
 
 
@@ -100,12 +105,21 @@ class RedshiftDialect(Dialect):
         if not s3_prefix.startswith("s3://"):
             raise ValueError(f"Redshift COPY reads from s3:// prefixes, not {s3_prefix!r}")
         if not iam_role.startswith("arn:aws:iam::"):
-            raise ValueError("HDP_REDSHIFT_IAM_ROLE must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+            raise ValueError(
+                "HDP_REDSHIFT_IAM_ROLE must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)"
+            )
         cols = ", ".join(_ident(c) for c in columns)
         return f"COPY {stage} ({cols}) FROM '{s3_prefix}' IAM_ROLE '{iam_role}' FORMAT AS PARQUET"
 
-    def load_script(self, schema: str, table: GoldTable, columns: list[str], s3_prefixes: list[str],
-                    iam_role: str, window: Window | None) -> list[str]:
+    def load_script(
+        self,
+        schema: str,
+        table: GoldTable,
+        columns: list[str],
+        s3_prefixes: list[str],
+        iam_role: str,
+        window: Window | None,
+    ) -> list[str]:
         """The per-batch load of one table; the caller runs all tables' scripts in one transaction."""
         stage = _ident(f"stage_{table.name}")
         body = [self.create_stage(schema, table, stage)]
