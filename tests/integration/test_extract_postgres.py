@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+
 from hdp.batches import BatchRange, batch_id
 from hdp.catalog import dataset
 from hdp.config import Settings

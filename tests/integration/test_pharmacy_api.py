@@ -4,6 +4,7 @@ import time
 
 import pytest
 import requests
+
 from hdp.batches import BatchRange, batch_id
 from hdp.catalog import dataset
 from hdp.config import Settings

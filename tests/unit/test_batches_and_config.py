@@ -1,6 +1,7 @@
 from datetime import datetime, timezone
 
 import pytest
+
 from hdp.batches import BatchRange, batch_id, parse_batch
 from hdp.config import ConfigError, Settings, redact_dsn
 

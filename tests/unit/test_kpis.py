@@ -2,9 +2,10 @@
 
 from datetime import date, datetime
 
-from hdp.gold import kpis as K
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
+
+from hdp.gold import kpis as K
 
 
 def ts(text):

@@ -1,8 +1,9 @@
 """NEWS2 scores at every band edge of the RCP 2017 chart (SpO2 scale 1), written out by hand."""
 
 import pytest
-from hdp.gold.news2 import with_news2
 from pyspark.sql import functions as F
+
+from hdp.gold.news2 import with_news2
 
 BASE = {
     "respiration_rate": 16,

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
+
 from hdp.sources.scenario import ScenarioSpec, generate
 
 SPEC = ScenarioSpec(beds=40, days=2, end=datetime(2026, 11, 3, tzinfo=timezone.utc), seed=3, defect_rate=0.02)

@@ -1,12 +1,13 @@
 """Silver transforms on inline bronze rows: typing, reason codes, unit conversion, overlap, de-duplication."""
 
 import pytest
+from pyspark.sql import functions as F
+
 from hdp import manifest
 from hdp import silver as S
 from hdp.catalog import dataset
 from hdp.extract import bronze_schema
 from hdp.silver import rules as R
-from pyspark.sql import functions as F
 
 
 def bronze(spark, name, rows, batch="2026-11-02T10"):

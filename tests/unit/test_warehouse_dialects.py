@@ -3,10 +3,11 @@
 import re
 
 import pytest
+from pyspark.sql import types as T
+
 from hdp.catalog import GOLD_BY_NAME
 from hdp.warehouse import load_windows
 from hdp.warehouse.dialects import DIALECTS, Window
-from pyspark.sql import types as T
 
 SCHEMA = T.StructType(
     [
