@@ -103,7 +103,7 @@ def build(
     occupancy = K.ward_occupancy_hourly(assignments, dim_ward, occ_win.first, occ_win.last, as_of)
     census_win = win["kpi_ward_census_daily"]
     return {
-        "dim_patient": D.dim_patient(patients, secret),
+        "dim_patient": D.dim_patient(patients, secret, as_of),
         "dim_ward": dim_ward,
         "dim_date": D.dim_date(spark),
         "dim_time": D.dim_time(spark),

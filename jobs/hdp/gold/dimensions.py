@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -13,8 +13,9 @@ TOP_CODED_AGE = 90  # ages 90+ are reported as one band (HIPAA safe harbour)
 CALENDAR = (date(2020, 1, 1), date(2035, 12, 31))
 
 
-def dim_patient(patients: DataFrame, secret: str) -> DataFrame:
-    age = F.floor(F.months_between(F.current_date(), F.col("date_of_birth")) / 12)
+def dim_patient(patients: DataFrame, secret: str, as_of: datetime) -> DataFrame:
+    """Age at `as_of` (the lake's horizon), so a re-run on another day gives the same rows."""
+    age = F.floor(F.months_between(F.lit(as_of.date()), F.col("date_of_birth")) / 12)
     return patients.select(
         pseudonym(secret, "patient", F.col("mrn")).alias("patient_key"),
         F.col("sex"),

@@ -153,8 +153,7 @@ def _flag_overlaps(new: DataFrame, existing: DataFrame | None) -> DataFrame:
     candidates = new.where(F.col(R.REASON).isNull()).select(
         "_row", "assignment_id", "bed_code", "start_at", "end_at"
     )
-    latest_new = candidates.groupBy("assignment_id").agg(F.max("_row").alias("_row"))
-    spells = candidates.join(latest_new, on=["assignment_id", "_row"], how="inner")
+    spells = candidates
     if existing is not None:  # None while the silver table itself is being derived
         spells = spells.unionByName(
             existing.join(
