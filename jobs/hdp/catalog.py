@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hdp.reference import VITAL_PARAMETERS
+
 # ---------------------------------------------------------------- sources -> bronze -> silver
 
 
@@ -92,14 +94,7 @@ DATASETS: tuple[Dataset, ...] = (
             "observation_uid",
             "admission_id",
             "observed_at",
-            "respiration_rate",
-            "spo2",
-            "on_oxygen",
-            "systolic_bp",
-            "diastolic_bp",
-            "pulse",
-            "consciousness",
-            "temperature_c",
+            *VITAL_PARAMETERS,
             "updated_at",
         ),
         ("observation_uid",),

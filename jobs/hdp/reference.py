@@ -41,6 +41,16 @@ DIAGNOSES: dict[str, tuple[str, ...]] = {
     "PAE": ("J21.9", "A08.4", "J45.9", "R50.9"),
 }
 AVPU_CODES = ("A", "C", "V", "P", "U")  # alert, new confusion, voice, pain, unresponsive
+VITAL_PARAMETERS = (
+    "respiration_rate",
+    "spo2",
+    "on_oxygen",
+    "systolic_bp",
+    "diastolic_bp",
+    "pulse",
+    "consciousness",
+    "temperature_c",
+)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pyspark.sql import functions as F
 
 from hdp.gold.keys import date_key, pseudonym
 from hdp.gold.news2 import PARAMETERS, with_news2
+from hdp.reference import VITAL_PARAMETERS
 
 HOURS_PER_DAY = 24.0
 
@@ -80,14 +81,7 @@ def fact_vital_sign(vitals: DataFrame, patients: DataFrame, secret: str) -> Data
         "observed_at",
         date_key(F.col("observed_at")).alias("date_key"),
         F.hour("observed_at").alias("time_key"),
-        "respiration_rate",
-        "spo2",
-        "on_oxygen",
-        "systolic_bp",
-        "diastolic_bp",
-        "pulse",
-        "consciousness",
-        "temperature_c",
+        *VITAL_PARAMETERS,
         *PARAMETERS,
         "news2_score",
         "news2_any_three",
