@@ -1,4 +1,7 @@
-"""The `helm_values` output of every environment has exactly the keys of helm/hdp/values-eks.yaml."""
+"""The `helm_values` output has exactly the keys of helm/hdp/values-eks.yaml.
+
+It is built once in terraform/modules/platform/outputs.tf; every environment re-exports it unchanged.
+"""
 
 from __future__ import annotations
 
@@ -45,25 +48,35 @@ def values_eks():
     return yaml.safe_load(VALUES_EKS.read_text())
 
 
-def _helm_values(tools_python, env):
-    outputs = parse_hcl(tools_python, TERRAFORM_DIR / "envs" / env / "outputs.tf")["output"]
+PLATFORM_OUTPUTS = TERRAFORM_DIR / "modules" / "platform" / "outputs.tf"
+
+
+def _helm_values(tools_python, outputs_tf):
+    outputs = parse_hcl(tools_python, outputs_tf)["output"]
     [block] = [o["helm_values"] for o in outputs if "helm_values" in o]
     value = block["value"]
     return value[0] if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict) else value
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_keys_match(env, tools_python, values_eks):
-    tf = _helm_values(tools_python, env)
-    assert _shape(tf) == _shape(values_eks), (
-        f"terraform/envs/{env} output helm_values and helm/hdp/values-eks.yaml differ in keys"
+def test_envs_reexport_platform_helm_values(env, tools_python):
+    """`terraform -chdir=terraform/envs/<env> output -json helm_values` is the platform module's output."""
+    tf = _helm_values(tools_python, TERRAFORM_DIR / "envs" / env / "outputs.tf")
+    assert tf in ("${module.platform.helm_values}", ["${module.platform.helm_values}"]), (
+        f"terraform/envs/{env} must re-export module.platform.helm_values"
     )
 
 
-@pytest.mark.parametrize("env", ENVS)
-def test_fixed_values_agree(env, tools_python, values_eks):
+def test_keys_match(tools_python, values_eks):
+    tf = _helm_values(tools_python, PLATFORM_OUTPUTS)
+    assert _shape(tf) == _shape(values_eks), (
+        "terraform/modules/platform output helm_values and helm/hdp/values-eks.yaml differ in keys"
+    )
+
+
+def test_fixed_values_agree(tools_python, values_eks):
     """Where Terraform writes a literal (node selectors, tolerations, dialect), the YAML says the same."""
-    tf = _helm_values(tools_python, env)
+    tf = _helm_values(tools_python, PLATFORM_OUTPUTS)
     for path, value in _literal_leaves(tf):
         where = ".".join(map(str, path))
         assert _get(values_eks, path) == value, (

@@ -66,4 +66,15 @@ def test_env_backend(env):
     assert re.search(r"use_lockfile\s*=\s*true", versions)
     assert re.search(r"encrypt\s*=\s*true", versions)
     assert f'key          = "hdp/{env}/terraform.tfstate"' in versions
-    assert (TERRAFORM_DIR / "envs" / env / "terraform.tfvars").is_file()
+
+
+@pytest.mark.parametrize("env", sorted(p.name for p in (TERRAFORM_DIR / "envs").iterdir() if p.is_dir()))
+def test_env_is_thin(env):
+    """An environment only calls modules/platform with its values: no resources, no other modules."""
+    main = (TERRAFORM_DIR / "envs" / env / "main.tf").read_text()
+    assert re.findall(r'^module "(\w+)"', main, re.M) == ["platform"]
+    assert 'source = "../../modules/platform"' in main
+    assert re.search(rf'^\s*environment\s*=\s*"{env}"', main, re.M), (
+        f"envs/{env} must set environment = {env!r}"
+    )
+    assert not re.search(r"^(resource|data) ", main, re.M), f"envs/{env}/main.tf declares resources"

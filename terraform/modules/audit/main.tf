@@ -14,44 +14,28 @@ locals {
   data_event_prefixes = [for a in var.data_event_bucket_arns : "${a}/"]
 }
 
+module "key_policy" {
+  source               = "../kms-key-policy"
+  cloudwatch_log_group = local.log_group
+  extra_statements = [{
+    Sid       = "CloudTrailEncrypt"
+    Effect    = "Allow"
+    Principal = { Service = "cloudtrail.amazonaws.com" }
+    Action    = ["kms:GenerateDataKey*", "kms:DescribeKey"]
+    Resource  = "*"
+    Condition = {
+      StringEquals = { "aws:SourceArn" = local.trail_arn }
+      StringLike   = { "kms:EncryptionContext:aws:cloudtrail:arn" = "arn:${local.partition}:cloudtrail:*:${local.account_id}:trail/*" }
+    }
+  }]
+}
+
 resource "aws_kms_key" "this" {
   description             = "${var.name}: CloudTrail log files and their CloudWatch Logs copy"
   enable_key_rotation     = true
   deletion_window_in_days = 30
 
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "AccountAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "CloudTrailEncrypt"
-        Effect    = "Allow"
-        Principal = { Service = "cloudtrail.amazonaws.com" }
-        Action    = ["kms:GenerateDataKey*", "kms:DescribeKey"]
-        Resource  = "*"
-        Condition = {
-          StringEquals = { "aws:SourceArn" = local.trail_arn }
-          StringLike   = { "kms:EncryptionContext:aws:cloudtrail:arn" = "arn:${local.partition}:cloudtrail:*:${local.account_id}:trail/*" }
-        }
-      },
-      {
-        Sid       = "CloudWatchLogs"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = {
-          ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group}" }
-        }
-      },
-    ]
-  })
+  policy = module.key_policy.json
 
   tags = var.tags
 }

@@ -38,43 +38,25 @@ locals {
 
 # --- encryption -----------------------------------------------------------------------------------------
 
+module "key_policy" {
+  source               = "../kms-key-policy"
+  cloudwatch_log_group = "/aws/eks/${var.name}/cluster"
+  extra_statements = [{
+    # Encrypted EBS volumes of the managed node groups are created by the Auto Scaling service role.
+    Sid       = "AutoScalingEbs"
+    Effect    = "Allow"
+    Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" }
+    Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"]
+    Resource  = "*"
+  }]
+}
+
 resource "aws_kms_key" "this" {
   description             = "${var.name}: EKS secrets envelope encryption, control-plane logs and node volumes"
   enable_key_rotation     = true
   deletion_window_in_days = 30
 
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "AccountAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "CloudWatchLogs"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = {
-          ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/eks/${var.name}/cluster" }
-        }
-      },
-      {
-        # Encrypted EBS volumes of the managed node groups are created by the Auto Scaling service role.
-        Sid    = "AutoScalingEbs"
-        Effect = "Allow"
-        Principal = {
-          AWS = "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
-        }
-        Action   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"]
-        Resource = "*"
-      },
-    ]
-  })
+  policy = module.key_policy.json
 
   tags = var.tags
 }

@@ -226,33 +226,17 @@ resource "aws_vpc_endpoint" "interface" {
 
 # --- flow logs ------------------------------------------------------------------------------------------
 
+module "key_policy" {
+  source               = "../kms-key-policy"
+  cloudwatch_log_group = "/aws/vpc/${var.name}/flow-logs"
+}
+
 resource "aws_kms_key" "flow_logs" {
   description             = "${var.name} VPC flow logs (CloudWatch Logs)"
   enable_key_rotation     = true
   deletion_window_in_days = 30
 
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "AccountAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "CloudWatchLogs"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = {
-          ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/vpc/${var.name}/flow-logs" }
-        }
-      },
-    ]
-  })
+  policy = module.key_policy.json
 
   tags = var.tags
 }

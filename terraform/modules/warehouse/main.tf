@@ -58,33 +58,17 @@ locals {
 
 # --- encryption -----------------------------------------------------------------------------------------
 
+module "key_policy" {
+  source               = "../kms-key-policy"
+  cloudwatch_log_group = "/aws/redshift/cluster/${var.name}/*"
+}
+
 resource "aws_kms_key" "this" {
   description             = "${var.name}: Redshift cluster storage, master secret and audit logs"
   enable_key_rotation     = true
   deletion_window_in_days = 30
 
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "AccountAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "CloudWatchLogs"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = {
-          ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/redshift/cluster/${var.name}/*" }
-        }
-      },
-    ]
-  })
+  policy = module.key_policy.json
 
   tags = var.tags
 }

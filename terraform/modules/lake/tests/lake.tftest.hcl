@@ -1,19 +1,6 @@
-# Plan-only tests with a mocked AWS provider: no credentials, no network.
+# Plan-only tests with the shared mock of the AWS provider (terraform/mocks/aws): no credentials, no network.
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  # Known during plan so the bucket policies (which name the key) can be asserted on.
-  mock_resource "aws_kms_key" {
-    override_during = plan
-    defaults = {
-      arn    = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-0000-0000-000000000000"
-      key_id = "00000000-0000-0000-0000-000000000000"
-    }
-  }
+  source = "../../mocks/aws" # account 111122223333, eu-west-1, plan-time KMS key ARN and EKS OIDC issuer
 }
 
 variables {

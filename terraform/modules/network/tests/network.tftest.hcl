@@ -1,14 +1,6 @@
-# Plan-only tests with a mocked AWS provider.
+# Plan-only tests with the shared mock of the AWS provider (terraform/mocks/aws).
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "111122223333" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
-  }
+  source = "../../mocks/aws" # account 111122223333, eu-west-1, plan-time KMS key ARN and EKS OIDC issuer
 }
 
 variables {

@@ -1,3 +1,6 @@
+# Defaults are the production-safe choices (NAT per AZ, 35 days of snapshots, final snapshot kept, buckets
+# never force-destroyed, gold kept): an environment states its sizing and only the safeguards it relaxes.
+
 variable "environment" {
   description = "Environment name: part of every resource name, and prod disables Redshift pause/resume."
   type        = string
@@ -46,6 +49,7 @@ variable "vpc_cidr" {
 variable "single_nat_gateway" {
   description = "One NAT gateway instead of one per AZ (cheaper, not highly available)."
   type        = bool
+  default     = false
 }
 
 variable "interface_endpoints" {
@@ -79,26 +83,17 @@ variable "cluster_admin_principal_arns" {
 
 variable "node_groups" {
   description = "Sizes of the system (on-demand), spark_driver (on-demand) and spark_executor (spot) node groups."
-  type = object({
-    system = object({
-      instance_types = list(string)
-      min_size       = number
-      max_size       = number
-      desired_size   = number
-    })
-    spark_driver = object({
-      instance_types = list(string)
-      min_size       = number
-      max_size       = number
-      desired_size   = number
-    })
-    spark_executor = object({
-      instance_types = list(string)
-      min_size       = number
-      max_size       = number
-      desired_size   = number
-    })
-  })
+  type = map(object({
+    instance_types = list(string)
+    min_size       = number
+    max_size       = number
+    desired_size   = number
+  }))
+
+  validation {
+    condition     = toset(keys(var.node_groups)) == toset(["system", "spark_driver", "spark_executor"])
+    error_message = "node_groups must have exactly the keys system, spark_driver and spark_executor."
+  }
 }
 
 variable "gold_expiration_days" {
@@ -121,11 +116,13 @@ variable "redshift_number_of_nodes" {
 variable "redshift_snapshot_retention_days" {
   description = "Days of automated Redshift snapshots."
   type        = number
+  default     = 35
 }
 
 variable "redshift_skip_final_snapshot" {
   description = "Skip the final Redshift snapshot on destroy."
   type        = bool
+  default     = false
 }
 
 variable "redshift_allowed_cidr_blocks" {
