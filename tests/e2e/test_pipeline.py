@@ -175,6 +175,7 @@ def test_injected_defects_end_in_quarantine_with_their_reason(world, spark):
     expected = {
         ("vital_signs", "IMPOSSIBLE_VALUE"): "impossible",
         ("vital_signs", "UNKNOWN_CODE"): "unknown_code",
+        ("vital_signs", "UNKNOWN_ADMISSION"): "unknown_admission",
         ("admissions", "DISCHARGE_BEFORE_ADMISSION"): "discharge_before_admission",
         ("bed_assignments", "OVERLAPPING_BED_ASSIGNMENT"): "overlapping",
         ("stock_levels", "NEGATIVE_STOCK"): "negative_stock",

@@ -45,6 +45,7 @@ def test_defects_are_injected_at_about_the_asked_rate():
         "malformed",
         "unknown_code",
         "unknown_unit",
+        "unknown_admission",
     }
 
 

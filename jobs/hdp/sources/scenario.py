@@ -31,7 +31,8 @@ WARMUP = timedelta(days=12)  # simulated before the first day so the hospital is
 STEP_DOWN = {"ICU": ("HDU", "MED", "SUR", "CAR"), "HDU": ("MED", "SUR", "CAR")}
 STEP_DOWN_PROBABILITY = 0.6
 READMISSION_PROBABILITY = 0.1
-SYSTEM_EPOCH_OFFSET = timedelta(days=60)  # wards and beds were set up this long before the data starts
+SYSTEM_EPOCH_OFFSET = timedelta(days=60)
+ORPHAN_ADMISSION_ID = 999_999_999  # wards and beds were set up this long before the data starts
 
 
 @dataclass(frozen=True)
@@ -527,7 +528,14 @@ def _inject_defects(sc: Scenario, rng: np.random.Generator) -> None:
         {"table": "vital_signs", "key": vitals.loc[i, "observation_uid"], "defect": "unknown_code"}
         for i in unknown_avpu
     ]
-    dups = vitals.loc[pick(vitals.drop(index=np.concatenate([impossible, unknown_avpu])), rate / 3)].copy()
+    orphans = pick(vitals.drop(index=np.concatenate([impossible, unknown_avpu])), rate / 6)
+    vitals.loc[orphans, "admission_id"] = ORPHAN_ADMISSION_ID  # a device bound to no known stay
+    defects += [
+        {"table": "vital_signs", "key": vitals.loc[i, "observation_uid"], "defect": "unknown_admission"}
+        for i in orphans
+    ]
+    flawed = np.concatenate([impossible, unknown_avpu, orphans])
+    dups = vitals.loc[pick(vitals.drop(index=flawed), rate / 3)].copy()
     dups["vital_id"] = np.arange(len(vitals) + 1, len(vitals) + 1 + len(dups))
     dups["created_at"] = dups["created_at"] + pd.Timedelta(minutes=2)
     dups["updated_at"] = dups["created_at"]
