@@ -144,7 +144,9 @@ def _load_redshift(lake: Lake, settings: Settings, windows: dict, progress: Prog
     try:
         import redshift_connector
     except ImportError:
-        raise WarehouseUnavailable("the Redshift dialect needs `pip install redshift_connector`") from None
+        raise WarehouseUnavailable(
+            "the Redshift dialect needs redshift_connector: pip install 'hospital-data-platform[redshift]'"
+        ) from None
     from urllib.parse import urlsplit
 
     url = urlsplit(settings.warehouse_dsn)
