@@ -62,19 +62,24 @@ class DemoStack:
 
     def down(self, console: Console) -> None:
         st = self.state()
-        pid = st.get("api_pid")
+        stopped = False
+        pid = st.pop("api_pid", None)
         if pid:
             try:
                 os.killpg(pid, signal.SIGTERM)
                 console.print(f"stopped the pharmacy API (pid {pid})")
+                stopped = True
             except ProcessLookupError:
                 pass
         pg = self.postgres()
         if pg and pg.running():
             pg.stop()
             console.print(f"stopped PostgreSQL on port {pg.port}")
-        if not st:
-            console.print(f"no demo running from {self.workdir}")
+            stopped = True
+        if st:
+            self.state_file.write_text(json.dumps(st))
+        if not stopped:
+            console.print(f"nothing running from {self.workdir}")
 
 
 def _start_api(workdir: Path, source_dsn: str, token: str) -> tuple[int, str]:
