@@ -59,7 +59,8 @@ class Settings:
         metadata={"help": "secret key for the keyed hash behind patient_key (>= 16 chars)"},
     )
     spark_master: str = field(
-        default="local[2]", metadata={"help": "Spark master; empty when spark-submit sets it"}
+        default="local[2]",
+        metadata={"help": "Spark master for local runs (spark-submit's wins on Kubernetes)"},
     )
     spark_shuffle_partitions: int = field(default=4, metadata={"help": "spark.sql.shuffle.partitions"})
     pharmacy_page_size: int = field(default=200, metadata={"help": "records per pharmacy API page"})

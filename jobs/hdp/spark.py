@@ -46,18 +46,25 @@ def ensure_java() -> str:
     return str(home)
 
 
+def under_spark_submit() -> bool:
+    """True in a SparkApplication's driver: spark-submit starts the JVM first and hands Python its port."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
 def build_session(settings: Settings, app_name: str = "hdp"):
-    """One session per process; stages share it."""
-    ensure_java()
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    """One session per process; stages share it. Under spark-submit (Kubernetes) the master and resources
+    are spark-submit's; anywhere else it is local Spark, quiet and without a UI."""
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(app_name)
-    if settings.spark_master:
-        builder = builder.master(settings.spark_master)
+    local = not under_spark_submit()
+    if local:
+        ensure_java()
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         log_config = Path(__file__).with_name("log4j2.properties")
         builder = (
-            builder.config("spark.ui.enabled", "false")
+            builder.master(settings.spark_master or "local[*]")
+            .config("spark.ui.enabled", "false")
             .config("spark.driver.memory", "2g")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log_config}")
@@ -74,5 +81,6 @@ def build_session(settings: Settings, app_name: str = "hdp"):
     for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    if local:
+        spark.sparkContext.setLogLevel("ERROR")
     return spark
