@@ -182,3 +182,12 @@ def test_reconciliation_fails_when_rows_are_lost_or_multiplied():
         manifest.reconcile(
             "bad", {"rows_in": 10, "rows_out": 8, "rows_quarantined": 2, "rows_deduplicated": 1}
         )
+
+
+@pytest.mark.parametrize("name", [d.name for d in S.DATASETS])
+def test_a_dataset_with_no_rows_yet_still_has_its_silver_schema(spark, name):
+    ds = dataset(name)
+    empty = S.empty_silver(spark, name)
+    assert empty.count() == 0
+    assert {*ds.key, ds.version, "_batch_id"} <= set(empty.columns)
+    assert ds.partition_by is None or ds.partition_by in empty.columns

@@ -21,6 +21,7 @@ from hdp.gold import facts as X
 from hdp.gold import kpis as K
 from hdp.lake import Lake
 from hdp.progress import Progress
+from hdp.silver import empty_silver
 
 # Which silver datasets can change a windowed table, and how many days after a change it still matters.
 DRIVERS = {
@@ -133,10 +134,9 @@ def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: 
     silver_root = settings.layer("silver")
 
     def silver(name: str, where=None) -> DataFrame:
+        """A silver table (partition-pruned by `where`); empty, with its schema, if it has no rows yet."""
         df = lake.read(f"{silver_root}/{name}", where=where)
-        if df is None:
-            raise manifest.NotCommitted(f"silver table {name} does not exist yet: run `hdp silver` first")
-        return df
+        return df if df is not None else empty_silver(spark, name)
 
     frames = build(spark, silver, settings, win, horizon)
     report = {}

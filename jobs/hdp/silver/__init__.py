@@ -74,7 +74,8 @@ def run(
 
     def silver_of(name: str) -> DataFrame:
         if name not in current:
-            current[name] = lake.read(f"{settings.layer('silver')}/{name}") or _empty_silver(spark, name)
+            df = lake.read(f"{settings.layer('silver')}/{name}")
+            current[name] = df if df is not None else empty_silver(spark, name)
         return current[name]
 
     report = {}
@@ -162,11 +163,11 @@ def _write_quarantine(lake: Lake, settings: Settings, ds: Dataset, rejects: Data
     lake.overwrite_partitions(out, f"{settings.layer('quarantine')}/{ds.name}", BRONZE_PARTITIONS)
 
 
-def _empty_silver(spark: SparkSession, name: str) -> DataFrame:
+def empty_silver(spark: SparkSession, name: str) -> DataFrame:
     """The (empty) silver schema of a dataset that has no rows yet: its transform applied to no rows."""
     from hdp.catalog import dataset
 
     ds = dataset(name)
     empty = spark.createDataFrame([], bronze_schema(ds))
-    typed = clean(ds, empty, lambda n: None if n == name else _empty_silver(spark, n))
+    typed = clean(ds, empty, lambda n: None if n == name else empty_silver(spark, n))
     return typed.drop(REASON, "_raw")
