@@ -13,6 +13,14 @@ from hdp.reference import VITAL_PARAMETERS
 HOURS_PER_DAY = 24.0
 
 
+def stay_keys(secret: str) -> list:
+    """`admission_key` and `patient_key` from a frame's `admission_id` and `mrn`."""
+    return [
+        pseudonym(secret, "admission", F.col("admission_id")).alias("admission_key"),
+        pseudonym(secret, "patient", F.col("mrn")).alias("patient_key"),
+    ]
+
+
 def admission_wards(assignments: DataFrame) -> DataFrame:
     """Per admission: the ward at admission (first spell) and at discharge (last spell)."""
     first = Window.partitionBy("admission_id").orderBy("start_at", "assignment_id")
@@ -36,8 +44,7 @@ def fact_admission(
         admissions.join(mrns, on="patient_id", how="left")
         .join(admission_wards(assignments), on="admission_id", how="left")
         .select(
-            pseudonym(secret, "admission", F.col("admission_id")).alias("admission_key"),
-            pseudonym(secret, "patient", F.col("mrn")).alias("patient_key"),
+            *stay_keys(secret),
             "admit_ward_key",
             "discharge_ward_key",
             "admitted_at",
@@ -62,8 +69,7 @@ def fact_bed_assignment(
     )
     return assignments.join(mrn_of, on="admission_id", how="left").select(
         pseudonym(secret, "assignment", F.col("assignment_id")).alias("assignment_key"),
-        pseudonym(secret, "admission", F.col("admission_id")).alias("admission_key"),
-        pseudonym(secret, "patient", F.col("mrn")).alias("patient_key"),
+        *stay_keys(secret),
         F.col("ward_code").alias("ward_key"),
         "bed_code",
         "start_at",
@@ -75,8 +81,7 @@ def fact_vital_sign(vitals: DataFrame, patients: DataFrame, secret: str) -> Data
     scored = with_news2(vitals).join(patients.select("patient_id", "mrn"), on="patient_id", how="left")
     return scored.select(
         pseudonym(secret, "observation", F.col("observation_uid")).alias("observation_key"),
-        pseudonym(secret, "admission", F.col("admission_id")).alias("admission_key"),
-        pseudonym(secret, "patient", F.col("mrn")).alias("patient_key"),
+        *stay_keys(secret),
         F.col("ward_code").alias("ward_key"),
         "observed_at",
         date_key(F.col("observed_at")).alias("date_key"),
@@ -93,8 +98,7 @@ def fact_vital_sign(vitals: DataFrame, patients: DataFrame, secret: str) -> Data
 def fact_lab_result(labs: DataFrame, secret: str) -> DataFrame:
     return labs.select(
         pseudonym(secret, "lab_result", F.col("accession_number")).alias("result_key"),
-        pseudonym(secret, "admission", F.col("admission_id")).alias("admission_key"),
-        pseudonym(secret, "patient", F.col("mrn")).alias("patient_key"),
+        *stay_keys(secret),
         F.col("ward_code").alias("ward_key"),
         "loinc_code",
         "test_name",
