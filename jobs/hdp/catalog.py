@@ -20,7 +20,7 @@ class Dataset:
     key: tuple[str, ...]  # business key: one silver row per key, the latest version wins
     version: str  # column ordering versions of a key
     partition_by: str | None  # silver partition column (a DATE), None for small entities
-    phi: tuple[str, ...] = ()  # direct identifiers: never leave silver
+    phi: tuple[str, ...] = ()  # identifiers of a patient or a stay (silver column names): never leave silver
 
 
 DATASETS: tuple[Dataset, ...] = (
@@ -56,7 +56,17 @@ DATASETS: tuple[Dataset, ...] = (
         ("patient_id",),
         "updated_at",
         None,
-        phi=("mrn", "first_name", "last_name", "date_of_birth", "address", "city", "zip", "phone"),
+        phi=(
+            "patient_id",
+            "mrn",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "address",
+            "city",
+            "zip",
+            "phone",
+        ),
     ),
     Dataset(
         "admissions",
@@ -75,6 +85,7 @@ DATASETS: tuple[Dataset, ...] = (
         ("admission_id",),
         "updated_at",
         None,
+        phi=("admission_id", "patient_id"),
     ),
     Dataset(
         "bed_assignments",
@@ -84,6 +95,7 @@ DATASETS: tuple[Dataset, ...] = (
         ("assignment_id",),
         "updated_at",
         None,
+        phi=("assignment_id", "admission_id"),
     ),
     Dataset(
         "vital_signs",
@@ -100,6 +112,7 @@ DATASETS: tuple[Dataset, ...] = (
         ("observation_uid",),
         "updated_at",
         "observed_date",
+        phi=("vital_id", "observation_uid", "admission_id", "patient_id"),
     ),
     Dataset(
         "drugs",
@@ -127,12 +140,16 @@ DATASETS: tuple[Dataset, ...] = (
         ("accession_number",),
         "resulted_at",
         "collected_date",
-        phi=("mrn",),
+        phi=("mrn", "patient_id", "accession_number"),
     ),
 )
 DATASETS_BY_NAME = {d.name: d for d in DATASETS}
 BRONZE_META = ("_batch_id", "_ingested_at", "_source", "_source_ref")
 BRONZE_PARTITIONS = ("ingest_date", "ingest_hour")
+
+
+# Every identifier of a patient or a stay, by silver column name: gold refuses to write any of them.
+IDENTIFIERS = frozenset(c for d in DATASETS for c in d.phi)
 
 
 def dataset(name: str) -> Dataset:

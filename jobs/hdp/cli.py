@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import warnings
 from datetime import datetime, timezone
@@ -123,7 +124,7 @@ def _settings(args):
     from hdp.config import Settings
 
     if args.env_file:
-        env = dict(__import__("os").environ)
+        env = dict(os.environ)
         if not args.env_file.exists():
             raise FileNotFoundError(f"--env-file {args.env_file} does not exist (is the demo running?)")
         for line in args.env_file.read_text().splitlines():

@@ -223,10 +223,7 @@ def test_every_row_read_is_accounted_for(world, spark):
 def test_gold_and_warehouse_hold_no_direct_identifiers(world):
     patients = world["scenario"].tables["patients"]
     phi_values = (
-        set(patients["mrn"])
-        | set(patients["phone"])
-        | set(patients["address"])
-        | set(patients["last_name"] + "")
+        set(patients["mrn"]) | set(patients["phone"]) | set(patients["address"]) | set(patients["last_name"])
     )
     phi_columns = {
         "mrn",

@@ -2,6 +2,7 @@
 
 import time
 
+import pandas as pd
 import pytest
 import requests
 
@@ -60,7 +61,7 @@ def test_client_retries_throttling_and_errors_honouring_retry_after(api, source_
     _, scenario = source_db
     settings = Settings(pharmacy_url=flaky, pharmacy_token=TOKEN, pharmacy_page_size=500, http_retries=12)
     last = scenario.tables["stock_levels"]["updated_at"].max()
-    batches = BatchRange(batch_id(last - __import__("pandas").Timedelta(hours=23)), batch_id(last))
+    batches = BatchRange(batch_id(last - pd.Timedelta(hours=23)), batch_id(last))
     lower = batches.start
     started = time.monotonic()
     df = pharmacy.fetch(settings, None, dataset("stock_levels"), lower, batches)

@@ -99,3 +99,11 @@ def test_load_windows_union_over_committed_gold_runs():
         {"datasets": {"fact_vital_sign": {"window": ["2026-11-01", "2026-11-02"]}}},
     ]
     assert load_windows(docs) == {"fact_vital_sign": Window("2026-11-01", "2026-11-02"), "dim_ward": None}
+
+
+def test_gold_refuses_a_table_that_would_carry_an_identifier():
+    from hdp.gold import refuse_identifiers
+
+    refuse_identifiers("fact_admission", ["admission_key", "patient_key", "admitted_at"])
+    with pytest.raises(ValueError, match="mrn"):
+        refuse_identifiers("dim_patient", ["patient_key", "mrn"])

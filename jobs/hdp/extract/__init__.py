@@ -82,7 +82,8 @@ def _write_bronze(
     """`rows` holds the source columns as strings plus `_hour` (the batch id of the change) and `_source_ref`."""
     if rows.empty:
         return {}
-    batch = rows["_hour"].where(rows["_hour"] >= batches.first, batches.first)
+    hour = rows["_hour"].fillna(batches.first)  # no change time: silver quarantines it (MISSING_VALUE)
+    batch = hour.where(hour >= batches.first, batches.first)
     out = rows[list(ds.columns)].astype(object).where(rows[list(ds.columns)].notna(), None)
     out["_batch_id"] = batch
     out["_ingested_at"] = ingested_at

@@ -68,9 +68,13 @@ def fetch(settings: Settings, lake, ds: Dataset, lower: datetime | None, batches
                 )
             body = resp.json()
             records += body["data"]
-            cursor = body.get("next_cursor")
+            previous, cursor = cursor, body.get("next_cursor")
             if not cursor:
                 break
+            if cursor == previous:
+                raise PharmacyApiError(
+                    f"pharmacy API returned the same next_cursor twice for {ds.source_ref}"
+                )
     df = pd.DataFrame(records, columns=list(ds.columns))
     df["_source_ref"] = ds.source_ref  # pages differ between runs; the resource does not
     for col in ds.columns:  # bronze keeps values as the source sent them, as text

@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 
 from hdp import manifest
 from hdp.batches import HOUR, BatchRange, parse_batch
-from hdp.catalog import GOLD_TABLES, PARTITION_COLUMN
+from hdp.catalog import GOLD_TABLES, IDENTIFIERS, PARTITION_COLUMN
 from hdp.config import Settings
 from hdp.gold import dimensions as D
 from hdp.gold import facts as X
@@ -125,6 +125,15 @@ def build(
     }
 
 
+def refuse_identifiers(table: str, columns: list[str]) -> None:
+    """Gold is de-identified: a column named like a registry identifier is a bug, caught before writing."""
+    leaked = IDENTIFIERS & set(columns)
+    if leaked:
+        raise ValueError(
+            f"gold.{table} would carry identifiers {sorted(leaked)}: replace them with keys (gold/keys.py)"
+        )
+
+
 def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: Progress) -> dict[str, dict]:
     settings.require("pseudonym_key")
     lake = Lake(spark)
@@ -142,6 +151,7 @@ def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: 
     report = {}
     for table in GOLD_TABLES:
         with progress.step(f"gold {table.name}") as step:
+            refuse_identifiers(table.name, frames[table.name].columns)
             df = frames[table.name].localCheckpoint()
             uri = f"{settings.layer('gold')}/{table.name}"
             if table.windowed:

@@ -16,7 +16,7 @@ from hdp.catalog import GOLD_TABLES, PARTITION_COLUMN, GoldTable
 from hdp.config import Settings
 from hdp.lake import Lake
 from hdp.progress import Progress
-from hdp.warehouse.dialects import DIALECTS, Window, _ident
+from hdp.warehouse.dialects import DIALECTS, Window, quote_ident
 
 ANALYST_ROLE = "hdp_analyst"
 
@@ -78,7 +78,7 @@ def _load_postgres(lake: Lake, settings: Settings, windows: dict, progress: Prog
     conn = _connect(settings)
     try:
         with conn, conn.cursor() as cur:  # one transaction: analysts never see half a batch
-            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
             for table in GOLD_TABLES:
                 if table.name not in windows:
                     continue
@@ -86,7 +86,7 @@ def _load_postgres(lake: Lake, settings: Settings, windows: dict, progress: Prog
                     df = gold_rows(lake, settings, table, windows[table.name])
                     columns = df.columns
                     cur.execute(dialect.create_table(schema, table, df.schema))
-                    stage = _ident(f"stage_{table.name}")
+                    stage = quote_ident(f"stage_{table.name}")
                     cur.execute(dialect.create_stage(schema, table, stage))
                     buf = io.BytesIO()
                     pacsv.write_csv(df.toArrow(), buf, pacsv.WriteOptions(include_header=False))
@@ -110,8 +110,8 @@ def _grant_analysts(cur, schema: str) -> None:
     cur.execute(f"SELECT 1 FROM pg_roles WHERE rolname = '{ANALYST_ROLE}'")
     if not cur.fetchone():
         cur.execute(f"CREATE ROLE {ANALYST_ROLE} NOLOGIN")
-    cur.execute(f"GRANT USAGE ON SCHEMA {_ident(schema)} TO {ANALYST_ROLE}")
-    cur.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {_ident(schema)} TO {ANALYST_ROLE}")
+    cur.execute(f"GRANT USAGE ON SCHEMA {quote_ident(schema)} TO {ANALYST_ROLE}")
+    cur.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {quote_ident(schema)} TO {ANALYST_ROLE}")
 
 
 def redshift_statements(lake: Lake, settings: Settings, windows: dict) -> list[str]:
@@ -119,7 +119,7 @@ def redshift_statements(lake: Lake, settings: Settings, windows: dict) -> list[s
     dialect = DIALECTS["redshift"]
     schema = settings.warehouse_schema
     gold_root = settings.layer("gold").replace("s3a://", "s3://", 1)
-    statements = [f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}"]
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}"]
     for table in GOLD_TABLES:
         if table.name not in windows:
             continue

@@ -11,7 +11,7 @@ from pyspark.sql import types as T
 from hdp.catalog import GoldTable
 
 
-def _ident(name: str) -> str:
+def quote_ident(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"not a safe SQL identifier: {name!r}")
     return f'"{name}"'
@@ -47,14 +47,16 @@ class Dialect:
         raise TypeError(f"no warehouse type for Spark type {dtype.simpleString()}")
 
     def qualified(self, schema: str, table: str) -> str:
-        return f"{_ident(schema)}.{_ident(table)}"
+        return f"{quote_ident(schema)}.{quote_ident(table)}"
 
     def table_options(self, table: GoldTable) -> str:
         return ""
 
     def create_table(self, schema: str, table: GoldTable, spark_schema: T.StructType) -> str:
-        cols = ",\n  ".join(f"{_ident(f.name)} {self.column_type(f.dataType)}" for f in spark_schema.fields)
-        key = ", ".join(_ident(k) for k in table.key)
+        cols = ",\n  ".join(
+            f"{quote_ident(f.name)} {self.column_type(f.dataType)}" for f in spark_schema.fields
+        )
+        key = ", ".join(quote_ident(k) for k in table.key)
         return (
             f"CREATE TABLE IF NOT EXISTS {self.qualified(schema, table.name)} (\n  {cols},\n"
             f"  PRIMARY KEY ({key})\n){self.table_options(table)}"
@@ -65,9 +67,11 @@ class Dialect:
     ) -> list[str]:
         """Delete what this batch owns, then insert it from stage (callers wrap both in one transaction)."""
         target = self.qualified(schema, table.name)
-        cols = ", ".join(_ident(c) for c in columns)
+        cols = ", ".join(quote_ident(c) for c in columns)
         where = (
-            f" WHERE {_ident('day')} BETWEEN DATE '{window.first}' AND DATE '{window.last}'" if window else ""
+            f" WHERE {quote_ident('day')} BETWEEN DATE '{window.first}' AND DATE '{window.last}'"
+            if window
+            else ""
         )
         return [f"DELETE FROM {target}{where}", f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}"]
 
@@ -79,7 +83,7 @@ class PostgresDialect(Dialect):
         return f"CREATE TEMP TABLE {stage} (LIKE {self.qualified(schema, table.name)}) ON COMMIT DROP"
 
     def copy_into_stage(self, stage: str, columns: list[str]) -> str:
-        return f"COPY {stage} ({', '.join(_ident(c) for c in columns)}) FROM STDIN WITH (FORMAT csv)"
+        return f"COPY {stage} ({', '.join(quote_ident(c) for c in columns)}) FROM STDIN WITH (FORMAT csv)"
 
 
 class RedshiftDialect(Dialect):
@@ -94,8 +98,14 @@ class RedshiftDialect(Dialect):
         return super().column_type(dtype)
 
     def table_options(self, table: GoldTable) -> str:
-        dist = f"\nDISTSTYLE KEY DISTKEY ({_ident(table.distkey)})" if table.distkey else "\nDISTSTYLE ALL"
-        sort = f"\nCOMPOUND SORTKEY ({', '.join(_ident(c) for c in table.sortkey)})" if table.sortkey else ""
+        dist = (
+            f"\nDISTSTYLE KEY DISTKEY ({quote_ident(table.distkey)})" if table.distkey else "\nDISTSTYLE ALL"
+        )
+        sort = (
+            f"\nCOMPOUND SORTKEY ({', '.join(quote_ident(c) for c in table.sortkey)})"
+            if table.sortkey
+            else ""
+        )
         return dist + sort
 
     def create_stage(self, schema: str, table: GoldTable, stage: str) -> str:
@@ -108,7 +118,7 @@ class RedshiftDialect(Dialect):
             raise ValueError(
                 "HDP_REDSHIFT_IAM_ROLE must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)"
             )
-        cols = ", ".join(_ident(c) for c in columns)
+        cols = ", ".join(quote_ident(c) for c in columns)
         return f"COPY {stage} ({cols}) FROM '{s3_prefix}' IAM_ROLE '{iam_role}' FORMAT AS PARQUET"
 
     def load_script(
@@ -121,7 +131,7 @@ class RedshiftDialect(Dialect):
         window: Window | None,
     ) -> list[str]:
         """The per-batch load of one table; the caller runs all tables' scripts in one transaction."""
-        stage = _ident(f"stage_{table.name}")
+        stage = quote_ident(f"stage_{table.name}")
         body = [self.create_stage(schema, table, stage)]
         body += [self.copy_from_s3(stage, columns, p, iam_role) for p in s3_prefixes]
         return [*body, *self.replace_rows(schema, table, stage, columns, window), f"DROP TABLE {stage}"]
