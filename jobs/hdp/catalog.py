@@ -18,9 +18,13 @@ class Dataset:
     source_ref: str  # table, API path or file pattern
     columns: tuple[str, ...]  # source columns as extracted into bronze
     key: tuple[str, ...]  # business key: one silver row per key, the latest version wins
-    version: str  # column ordering versions of a key
+    version: str | tuple[str, ...]  # column(s) ordering versions of a key: the greatest is the latest
     partition_by: str | None  # silver partition column (a DATE), None for small entities
     phi: tuple[str, ...] = ()  # identifiers of a patient or a stay (silver column names): never leave silver
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        return (self.version,) if isinstance(self.version, str) else self.version
 
 
 DATASETS: tuple[Dataset, ...] = (
@@ -136,15 +140,15 @@ DATASETS: tuple[Dataset, ...] = (
         "lab_results",
         "labs",
         "labs_*.csv",
-        ("raw_line", "line_number"),
+        ("raw_line", "line_number", "header", "file_sha256", "delivered_at"),
         ("accession_number",),
-        "resulted_at",
+        ("resulted_at", "delivered_at"),
         "collected_date",
         phi=("mrn", "patient_id", "accession_number"),
     ),
 )
 DATASETS_BY_NAME = {d.name: d for d in DATASETS}
-BRONZE_META = ("_batch_id", "_ingested_at", "_source", "_source_ref")
+BRONZE_META = ("_batch_id", "_ingested_at", "_source", "_source_ref", "_row_id")
 BRONZE_PARTITIONS = ("ingest_date", "ingest_hour")
 
 

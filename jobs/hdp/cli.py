@@ -23,6 +23,10 @@ EPILOG = """
 batches are clock hours in UTC, written YYYY-MM-DDTHH (2026-11-27T02 = changes from 02:00 to 02:59).
 settings come from HDP_* environment variables (see `hdp config`), or from --env-file.
 
+exit codes: 0 done · 64 bad command line · 65 bad data (rows not accounted for) · 66 a prerequisite batch
+is missing · 75 retry later (a source, the API or the warehouse is down, or another run holds the lake's
+lease) · 78 bad configuration · 1 a bug (with a traceback).
+
 examples:
   hdp demo                                  the whole platform on this machine, KPIs at the end
   hdp run --batch 2026-11-27T02             every stage for one hour (what the hourly schedule runs)
@@ -148,35 +152,28 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130
-    except Exception as exc:  # every known failure ends in one line naming the cause and the fix
-        if not _is_known(exc):
-            raise
+    except Exception as exc:  # every expected failure ends in one line naming the cause and the fix
+        code = exit_code(exc)
+        if code is None:
+            raise  # a bug: the traceback says where
         console.print(f"[red]error:[/red] {exc}")
-        return 2
+        return code
 
 
-def _is_known(exc: Exception) -> bool:
-    from hdp.config import ConfigError
-    from hdp.extract.ehr import SourceUnavailable
-    from hdp.extract.pharmacy import PharmacyApiError
-    from hdp.manifest import NotCommitted, ReconciliationError
+def exit_code(exc: Exception) -> int | None:
+    """The exit code of an expected failure (see hdp/errors.py), None for a bug."""
+    from hdp.errors import EX_USAGE, HdpError
     from hdp.sources.local_postgres import PostgresError
-    from hdp.spark import JavaMissing
-    from hdp.warehouse import WarehouseUnavailable
 
-    known = (
-        ConfigError,
-        SourceUnavailable,
-        PharmacyApiError,
-        NotCommitted,
-        ReconciliationError,
-        PostgresError,
-        JavaMissing,
-        WarehouseUnavailable,
-        ValueError,
-        FileNotFoundError,
-    )
-    return isinstance(exc, known)
+    if isinstance(exc, HdpError):
+        return exc.exit_code
+    if isinstance(exc, PostgresError):
+        return 78
+    if isinstance(exc, FileNotFoundError):
+        return 66
+    if isinstance(exc, ValueError):
+        return EX_USAGE
+    return None
 
 
 def _dispatch(args, console: Console, out: Console) -> int:

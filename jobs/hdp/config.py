@@ -7,12 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from urllib.parse import urlsplit
 
+from hdp.errors import BadConfiguration
+
 ENV_PREFIX = "HDP_"
 LAYERS = ("landing", "bronze", "silver", "gold", "quarantine", "control")
 DIALECTS = ("postgres", "redshift")
+S3_CREDENTIALS = ("default", "env", "irsa")
 
 
-class ConfigError(ValueError):
+class ConfigError(BadConfiguration, ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
@@ -65,6 +68,30 @@ class Settings:
     spark_shuffle_partitions: int = field(default=4, metadata={"help": "spark.sql.shuffle.partitions"})
     pharmacy_page_size: int = field(default=200, metadata={"help": "records per pharmacy API page"})
     http_retries: int = field(default=6, metadata={"help": "retries for the pharmacy API (429/5xx)"})
+    extract_lookback_minutes: int = field(
+        default=60,
+        metadata={"help": "re-read this far behind each batch start (late commits, clock skew)"},
+    )
+    park_hours: int = field(
+        default=48,
+        metadata={"help": "how long rows that may become valid (e.g. a vital before its stay) stay parked"},
+    )
+    lease_seconds: int = field(
+        default=900, metadata={"help": "a run's lease on the lake lapses this long after its last renewal"}
+    )
+    labs_settle_seconds: int = field(
+        default=120,
+        metadata={"help": "a lab file is taken once unchanged for this long (still being written)"},
+    )
+    history_days: int = field(
+        default=30, metadata={"help": "Delta history kept for time travel and audit (VACUUM keeps it)"}
+    )
+    s3_endpoint: str = field(default="", metadata={"help": "S3 endpoint for s3a:// (empty on AWS)"})
+    s3_region: str = field(default="us-east-1", metadata={"help": "S3 region of the lake buckets"})
+    s3_path_style: bool = field(default=False, metadata={"help": "path-style S3 URLs (MinIO, local S3)"})
+    s3_credentials: str = field(
+        default="default", metadata={"help": "s3a credentials: default | env | irsa (EKS web identity)"}
+    )
 
     def __post_init__(self) -> None:
         if self.warehouse_dialect not in DIALECTS:
@@ -79,6 +106,13 @@ class Settings:
             raise ConfigError(
                 f"HDP_LAKE_ROOT={self.lake_root!r} must be a file:// or s3a:// URI, e.g. file:///var/lib/hdp/lake"
             )
+        if self.s3_credentials not in S3_CREDENTIALS:
+            raise ConfigError(
+                f"HDP_S3_CREDENTIALS={self.s3_credentials!r}: use one of {', '.join(S3_CREDENTIALS)}"
+            )
+        for name in ("extract_lookback_minutes", "park_hours", "lease_seconds", "labs_settle_seconds"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()} must not be negative")
         if self.pseudonym_key and len(self.pseudonym_key) < 16:
             raise ConfigError("HDP_PSEUDONYM_KEY is too short: use at least 16 random characters")
 
@@ -113,6 +147,10 @@ class Settings:
                     values[f.name] = int(raw)
                 except ValueError:
                     raise ConfigError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a whole number") from None
+            elif f.type in ("bool", bool):
+                if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ConfigError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not true or false")
+                values[f.name] = raw.lower() in ("true", "1", "yes")
             elif f.type == "Secret":
                 values[f.name] = Secret(raw)
             else:

@@ -1,14 +1,22 @@
 """Runs stages over a batch range in one Spark session: the hourly schedule is a range of one hour, a
-backfill is a range of many hours processed together (not one Spark job per hour)."""
+backfill is a range of many hours processed together (not one Spark job per hour).
+
+A run holds the lake's lease from start to end (one writer at a time), and each stage commits its run
+manifest last: a stage that crashed part-way left every table at a committed version, and running the
+same batches again converges to what one uninterrupted run writes."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
-from hdp import extract, gold, silver, warehouse
-from hdp.batches import BatchRange
+from hdp import extract, gold, manifest, silver, warehouse
+from hdp.batches import HOUR, BatchRange, parse_batch
 from hdp.config import Settings
+from hdp.lake import Lake
+from hdp.lease import Lease
 from hdp.progress import Progress
+from hdp.spark import configure_storage
 
 STAGES = ("extract", "silver", "gold", "warehouse")
 RUNNERS = {"extract": extract.run, "silver": silver.run, "gold": gold.run, "warehouse": warehouse.run}
@@ -17,6 +25,7 @@ RUNNERS = {"extract": extract.run, "silver": silver.run, "gold": gold.run, "ware
 @dataclass
 class RunReport:
     batches: BatchRange
+    run_id: str = ""
     stages: dict[str, dict] = field(default_factory=dict)
 
 
@@ -32,9 +41,25 @@ def run_stages(
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stage(s) {sorted(unknown)}: stages are {', '.join(STAGES)}")
-    report = RunReport(batches)
-    for stage in STAGES:
-        if stage in stages:
-            extra = {"only": only} if only and stage in ("extract", "silver") else {}
-            report.stages[stage] = RUNNERS[stage](spark, settings, batches, progress, **extra)
+    configure_storage(spark, settings)
+    lake = Lake(spark)
+    report = RunReport(batches, uuid.uuid4().hex[:12])
+    with Lease(
+        lake, settings, f"{'+'.join(s for s in STAGES if s in stages)} {batches}", report.run_id
+    ) as lease:
+        progress.info(f"[dim]run {report.run_id} holds the lake's lease[/dim]")
+        for stage in STAGES:
+            if stage not in stages:
+                continue
+            lease.check()
+            extra: dict = {"run_id": report.run_id}
+            if only and stage in ("extract", "silver"):
+                extra["only"] = only
+            if stage == "silver":
+                extracted = extract.horizon(lake, settings)
+                extra["lake_end"] = parse_batch(max(batches.last, extracted[1] if extracted else "")) + HOUR
+            result = RUNNERS[stage](spark, settings, batches, progress, **extra)
+            lease.check()
+            manifest.commit(lake, settings, stage, batches, result, report.run_id)
+            report.stages[stage] = result
     return report

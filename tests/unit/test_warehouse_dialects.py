@@ -49,15 +49,15 @@ def test_redshift_load_stages_copies_parquet_and_replaces_the_batch_days():
         "gold",
         VITALS,
         COLUMNS,
-        ["s3://acme-gold/fact_vital_sign/part_day=2026-11-02/"],
+        "s3://acme-control/redshift/run1/fact_vital_sign.manifest",
         "arn:aws:iam::123456789012:role/hdp-redshift-copy",
         Window("2026-11-02", "2026-11-02"),
     )
     assert script == [
         'CREATE TEMP TABLE "stage_fact_vital_sign" (LIKE "gold"."fact_vital_sign")',
         'COPY "stage_fact_vital_sign" ("observation_key", "patient_key", "ward_key", "news2_score", "observed_at", '
-        "\"day\") FROM 's3://acme-gold/fact_vital_sign/part_day=2026-11-02/' "
-        "IAM_ROLE 'arn:aws:iam::123456789012:role/hdp-redshift-copy' FORMAT AS PARQUET",
+        "\"day\") FROM 's3://acme-control/redshift/run1/fact_vital_sign.manifest' "
+        "IAM_ROLE 'arn:aws:iam::123456789012:role/hdp-redshift-copy' FORMAT AS PARQUET MANIFEST",
         'DELETE FROM "gold"."fact_vital_sign" WHERE "day" BETWEEN DATE \'2026-11-02\' AND DATE \'2026-11-02\'',
         'INSERT INTO "gold"."fact_vital_sign" ("observation_key", "patient_key", "ward_key", "news2_score", '
         '"observed_at", "day") SELECT "observation_key", "patient_key", "ward_key", "news2_score", "observed_at", '

@@ -1,8 +1,9 @@
 """Silver -> gold: the de-identified dimensional model and KPIs of DESIGN.md §4.
 
 Cost follows the data: each windowed table is recomputed only for the days the batch range can have
-changed (from the silver manifests), reading only those silver partitions, and those `day` partitions are
-replaced. Small tables (dimensions, stays, readmissions) are rebuilt whole."""
+changed (from the silver manifests), reading only those silver partitions, and those days are replaced in
+one Delta commit (`replaceWhere`). Small tables (dimensions, stays, readmissions) are replaced whole, also in
+one commit: readers never see a table half written or empty."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import date, datetime, timedelta
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from hdp import manifest
+from hdp import extract, manifest
 from hdp.batches import HOUR, BatchRange, parse_batch
 from hdp.catalog import GOLD_TABLES, IDENTIFIERS, PARTITION_COLUMN
 from hdp.config import Settings
@@ -70,11 +71,11 @@ def windows(
 
 
 def lake_span(lake: Lake, settings: Settings, batches: BatchRange) -> tuple[date, datetime]:
-    """(first day of the lake's history, its horizon): from the extract watermarks. Re-running an old batch
-    must not cut off the hours extracted after it, so KPIs are computed up to the horizon."""
-    marks = lake.read_json(settings.layer("control") + "/watermarks.json", {}).values()
-    first = parse_batch(min(m["initial_batch"] for m in marks)).date() if marks else date.min
-    latest = max([batches.last, *(m["committed_through"] for m in marks)])
+    """(first day of the lake's history, its horizon): from the extract log. Re-running an old batch must
+    not cut off the hours extracted after it, so KPIs are computed up to the horizon."""
+    extracted = extract.horizon(lake, settings)
+    first = parse_batch(extracted[0]).date() if extracted else date.min
+    latest = max(batches.last, extracted[1]) if extracted else batches.last
     return first, parse_batch(latest) + HOUR
 
 
@@ -134,7 +135,9 @@ def refuse_identifiers(table: str, columns: list[str]) -> None:
         )
 
 
-def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: Progress) -> dict[str, dict]:
+def run(
+    spark: SparkSession, settings: Settings, batches: BatchRange, progress: Progress, **_
+) -> dict[str, dict]:
     settings.require("pseudonym_key")
     lake = Lake(spark)
     manifest.require_committed(lake, settings, "gold", batches)
@@ -144,7 +147,7 @@ def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: 
 
     def silver(name: str, where=None) -> DataFrame:
         """A silver table (partition-pruned by `where`); empty, with its schema, if it has no rows yet."""
-        df = lake.read(f"{silver_root}/{name}", where=where)
+        df = lake.read(f"{silver_root}/{name}", where=where, required=True)
         return df if df is not None else empty_silver(spark, name)
 
     frames = build(spark, silver, settings, win, horizon)
@@ -155,15 +158,17 @@ def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: 
             df = frames[table.name].localCheckpoint()
             uri = f"{settings.layer('gold')}/{table.name}"
             if table.windowed:
-                lake.overwrite_partitions(
-                    df.withColumn(PARTITION_COLUMN, F.col("day")), uri, [PARTITION_COLUMN]
-                )
                 window = [str(win[table.name].first), str(win[table.name].last)]
+                lake.replace(
+                    df.withColumn(PARTITION_COLUMN, F.col("day")),
+                    uri,
+                    where=f"{PARTITION_COLUMN} >= '{window[0]}' AND {PARTITION_COLUMN} <= '{window[1]}'",
+                    partition_by=[PARTITION_COLUMN],
+                )
             else:
-                lake.overwrite(df, uri)
+                lake.replace(df, uri)
                 window = None
             rows = df.count()
             report[table.name] = {"rows": rows, "window": window}
             step.done(f"{rows} rows" + (f" for {window[0]}..{window[1]}" if window else ""))
-    manifest.commit(lake, settings, "gold", batches, report)
     return report

@@ -1,21 +1,28 @@
-"""Bronze -> silver: type, standardise, validate, de-duplicate and merge each dataset of the registry into
-its current-state silver table; rule violations go to quarantine with a reason code. Per dataset the run
-manifest records rows in/out/quarantined/de-duplicated, and the stage fails unless they reconcile."""
+"""Bronze -> silver: type, standardise, validate, de-duplicate and MERGE each dataset of the registry into
+its current-state silver table (the latest version of a business key wins, across partitions: a corrected
+date moves the row). Rows that break a rule are held in `quarantine/<dataset>`: *parked* when they may
+become valid later (re-evaluated by each later batch for HDP_PARK_HOURS, then released or rejected), or
+*rejected* for good. Per dataset the run manifest records each term counted on its own, and the stage
+fails unless rows in + retried = out + rejected + parked + duplicates."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from hdp import manifest
 from hdp.batches import BatchRange
-from hdp.catalog import BRONZE_PARTITIONS, DATASETS, Dataset
+from hdp.catalog import DATASETS, Dataset
 from hdp.config import Settings
 from hdp.extract import bronze_schema
-from hdp.lake import Lake
+from hdp.extract.window import FUTURE_TOLERANCE
+from hdp.lake import Lake, newer
 from hdp.progress import Progress
 from hdp.silver import ehr, labs, pharmacy
-from hdp.silver.rules import REASON
+from hdp.silver import rules as R
 
 TRANSFORMS = {
     "wards": ehr.wards,
@@ -36,29 +43,66 @@ AFFECTED_DAYS = {
     "stock_levels": ("recorded_at", "recorded_at"),
     "lab_results": ("collected_at", "collected_at"),
 }
-QUARANTINE_COLUMNS = ("dataset", "reason", "_batch_id", "record", *BRONZE_PARTITIONS)
+VALID, PARKED, REJECTED = "valid", "parked", "rejected"
+HELD_COLUMNS = (
+    "dataset",
+    "status",
+    "reason",
+    "_batch_id",
+    "_row_id",
+    "_ingested_at",
+    "record",
+    "parked_until",
+)
+# Columns a typed row carries through the transforms that silver itself does not keep.
+WORK_COLUMNS = (R.REASON, "_raw", "_row_id", "_ingested_at")
 
 
 def in_range(batches: BatchRange):
-    """Partition filter on bronze/quarantine: only the batch hours of the range are listed and read."""
+    """Partition filter on bronze: only the batch hours of the range are listed and read."""
     batch = F.concat(F.col("ingest_date"), F.lit("T"), F.col("ingest_hour"))
     return (batch >= F.lit(batches.first)) & (batch <= F.lit(batches.last))
 
 
+def _order(df: DataFrame, ds: Dataset) -> list[str]:
+    """Version columns, then a hash of the content: the total order "latest wins" uses, in one batch and
+    against the silver table alike (never arrival order, partitioning or the batch a row came in)."""
+    data_cols = ", ".join(f"{{a}}.`{c}`" for c in df.columns if not c.startswith("_"))
+    return [*ds.versions, f"xxhash64({data_cols})"]
+
+
+def ranked(df: DataFrame, ds: Dataset) -> DataFrame:
+    """`__n` = 1 for the latest version of each business key, 2 for the one before, and so on."""
+    order = [F.expr(c.replace("{a}.", "")) if "{a}" in c else F.col(c) for c in _order(df, ds)]
+    w = Window.partitionBy(*ds.key).orderBy(*[c.desc_nulls_last() for c in order])
+    return df.withColumn("__n", F.row_number().over(w))
+
+
 def latest(df: DataFrame, ds: Dataset) -> DataFrame:
-    """One row per business key: the latest version wins; ties break on batch, then on content, so the
-    choice never depends on arrival order or partitioning."""
-    data_cols = [c for c in df.columns if not c.startswith("_")]
-    order = Window.partitionBy(*ds.key).orderBy(
-        F.col(ds.version).desc_nulls_last(), F.col("_batch_id").desc(), F.xxhash64(*data_cols).desc()
-    )
-    return df.withColumn("__n", F.row_number().over(order)).where(F.col("__n") == 1).drop("__n")
+    """One row per business key: the latest version wins."""
+    return ranked(df, ds).where(F.col("__n") == 1).drop("__n")
 
 
 def clean(ds: Dataset, bronze: DataFrame, silver_of) -> DataFrame:
     """Typed rows with `_reject_reason`, from the bronze rows of a range (pure: no I/O)."""
     raw = F.to_json(F.struct(*ds.columns, "_source_ref", "_batch_id"))
-    return TRANSFORMS[ds.name](bronze.withColumn("_raw", raw), silver_of)
+    typed = TRANSFORMS[ds.name](bronze.withColumn("_raw", raw), silver_of)
+    if "updated_at" in ds.versions:
+        seen = F.to_timestamp("_ingested_at") + F.expr(
+            f"INTERVAL {int(FUTURE_TOLERANCE.total_seconds())} SECONDS"
+        )
+        future = F.when(F.col("updated_at") > seen, F.lit(R.FUTURE_TIMESTAMP))
+        typed = typed.withColumn(R.REASON, F.coalesce(F.col(R.REASON), future))
+    return typed
+
+
+def verdict(park_until: F.Column, lake_end: datetime) -> F.Column:
+    """valid, parked (a parkable reason while its time lasts) or rejected."""
+    return (
+        F.when(F.col(R.REASON).isNull(), F.lit(VALID))
+        .when(F.col(R.REASON).isin(*R.PARKABLE) & (park_until > F.lit(lake_end)), F.lit(PARKED))
+        .otherwise(F.lit(REJECTED))
+    )
 
 
 def run(
@@ -67,75 +111,161 @@ def run(
     batches: BatchRange,
     progress: Progress,
     only: tuple[str, ...] = (),
+    lake_end: datetime | None = None,
+    **_,
 ) -> dict[str, dict]:
     lake = Lake(spark)
     manifest.require_committed(lake, settings, "silver", batches)
+    required = manifest.committed(lake, settings, "silver")  # then every silver table exists
     current: dict[str, DataFrame] = {}
 
     def silver_of(name: str) -> DataFrame:
         if name not in current:
-            df = lake.read(f"{settings.layer('silver')}/{name}")
+            df = lake.read(f"{settings.layer('silver')}/{name}", required=required)
             current[name] = df if df is not None else empty_silver(spark, name)
         return current[name]
 
+    end = lake_end or batches.end
     report = {}
     for ds in DATASETS:
         if only and ds.name not in only:
             continue
         with progress.step(f"silver {ds.name}") as step:
-            counts, merged = _process(spark, lake, settings, ds, batches, silver_of)
-            if merged is not None:
-                current[ds.name] = merged
+            counts = _process(spark, lake, settings, ds, batches, silver_of, end)
+            current.pop(ds.name, None)  # later datasets see this one's new version
             report[ds.name] = counts
             step.done(
-                f"in {counts['rows_in']} · out {counts['rows_out']} · quarantined "
-                f"{counts['rows_quarantined']} · de-duplicated {counts['rows_deduplicated']}"
+                f"in {counts['rows_in']}"
+                + (f" + retried {counts['rows_retried']}" if counts["rows_retried"] else "")
+                + f" · out {counts['rows_out']} · rejected {counts['rows_quarantined']} · parked "
+                f"{counts['rows_parked']} · duplicate {counts['rows_duplicate']}"
             )
-    manifest.commit(lake, settings, "silver", batches, report)
     return report
 
 
-def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchRange, silver_of):
-    bronze = lake.read(f"{settings.layer('bronze')}/{ds.name}", bronze_schema(ds), in_range(batches))
-    typed = clean(ds, bronze, silver_of).localCheckpoint()
-    rows_in = bronze.count()
-    rejects = typed.where(F.col(REASON).isNotNull())
-    valid = typed.where(F.col(REASON).isNull()).drop(REASON, "_raw")
-    n_rejected, n_valid = rejects.count(), valid.count()
-    if rows_in != n_rejected + n_valid:
-        raise manifest.ReconciliationError(
-            f"{ds.name}: {rows_in} bronze rows became {n_valid} valid + {n_rejected} rejected rows: "
-            "a silver transform dropped or multiplied rows"
+def _retry(held: DataFrame | None, ds: Dataset, batches: BatchRange) -> DataFrame | None:
+    """Parked rows of earlier batches, back in bronze's shape (those of the range come from bronze)."""
+    if held is None:
+        return None
+    fields = T.StructType([T.StructField(c, T.StringType()) for c in (*ds.columns, "_source_ref")])
+    parked = held.where(
+        (F.col("status") == PARKED) & ~F.col("_batch_id").between(batches.first, batches.last)
+    )
+    rec = F.from_json("record", fields)
+    return parked.select(
+        *[rec[c].alias(c) for c in ds.columns],
+        "_batch_id",
+        "_ingested_at",
+        F.lit(f"{ds.source}:{ds.source_ref}").alias("_source"),
+        rec["_source_ref"].alias("_source_ref"),
+        "_row_id",
+        F.substring("_batch_id", 1, 10).alias("ingest_date"),
+        F.substring("_batch_id", 12, 2).alias("ingest_hour"),
+    )
+
+
+def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchRange, silver_of, end):
+    held_uri = f"{settings.layer('quarantine')}/{ds.name}"
+    silver_uri = f"{settings.layer('silver')}/{ds.name}"
+    bronze = lake.read(f"{settings.layer('bronze')}/{ds.name}", where=in_range(batches))
+    if bronze is None:
+        bronze = spark.createDataFrame([], bronze_schema(ds))
+    held = lake.read(held_uri)
+    retry = _retry(held, ds, batches)
+    rows_in, rows_retried = bronze.count(), (retry.count() if retry is not None else 0)
+    taken = bronze.unionByName(retry) if rows_retried else bronze
+
+    typed = clean(ds, taken, silver_of)
+    # the same source row more than once in this run (re-read by the lookback, or parked and re-read)
+    copies = Window.partitionBy("_row_id").orderBy("_batch_id")
+    typed = typed.withColumn("__copy", F.row_number().over(copies))
+    # a row is parked for HDP_PARK_HOURS from the batch that first saw it (which a re-read does not change)
+    first_seen = F.col("_batch_id")
+    if held is not None:
+        typed = typed.join(
+            held.select("_row_id", F.col("_batch_id").alias("__held_batch")), on="_row_id", how="left"
         )
-    if n_rejected:
-        _write_quarantine(lake, settings, ds, rejects)
-    deduped = latest(valid, ds)
-    uri = f"{settings.layer('silver')}/{ds.name}"
-    merged = None
-    if ds.partition_by:
-        touched = [r[0] for r in deduped.select(ds.partition_by).distinct().collect()]
-        existing = lake.read(uri, where=F.col(ds.partition_by).isin(touched)) if touched else None
-        combined = deduped if existing is None else existing.unionByName(deduped.select(*existing.columns))
-        result = latest(combined, ds).localCheckpoint()
-        if touched:
-            lake.overwrite_partitions(result, uri, [ds.partition_by])
-    else:
-        existing = lake.read(uri)
-        combined = deduped if existing is None else existing.unionByName(deduped.select(*existing.columns))
-        result = merged = latest(combined, ds).localCheckpoint()
-        lake.overwrite(result, uri)
-    in_batches = (F.col("_batch_id") >= batches.first) & (F.col("_batch_id") <= batches.last)
-    rows_out = result.where(in_batches).count()
+        first_seen = F.least(F.col("_batch_id"), F.col("__held_batch"))
+    park_until = F.to_timestamp(first_seen, "yyyy-MM-dd'T'HH") + F.expr(
+        f"INTERVAL {settings.park_hours} HOURS"
+    )
+    typed = typed.withColumn("_verdict", verdict(park_until, end)).withColumn("_park_until", park_until)
+    typed = typed.localCheckpoint()
+    first_copy = typed.where(F.col("__copy") == 1).drop("__copy")
+    copies_dup = typed.where(F.col("__copy") > 1).count()
+    n_rejected = first_copy.where(F.col("_verdict") == REJECTED).count()
+    n_parked = first_copy.where(F.col("_verdict") == PARKED).count()
+
+    valid = first_copy.where(F.col("_verdict") == VALID).drop(
+        *WORK_COLUMNS, "_verdict", "_park_until", "__held_batch"
+    )
+    versions = ranked(valid, ds)
+    batch_dup = versions.where(F.col("__n") > 1).count()
+    winners = versions.where(F.col("__n") == 1).drop("__n")
+
+    # against the current silver table: versions not newer than what it holds are duplicates; the rows a
+    # change replaces tell which days it leaves (a corrected date changes gold on the old day too)
+    existing = silver_of(ds.name)
+    is_newer = newer(_order(winners, ds))
+    same_key = " AND ".join(f"s.`{k}` <=> t.`{k}`" for k in ds.key)
+    stale = winners.alias("s").join(
+        existing.alias("t"), F.expr(f"{same_key} AND NOT ({is_newer})"), "left_semi"
+    )
+    replaced = existing.join(winners.select(*ds.key), on=list(ds.key), how="left_semi")
+    affected = _affected_days(winners.unionByName(replaced), ds, batches)
+    n_stale = stale.count()
+    partition = [ds.partition_by] if ds.partition_by else []
+    merged = lake.merge(winners, silver_uri, ds.key, update_when=is_newer, partition_by=partition)
+    _hold(lake, held_uri, held, ds, first_copy, batches, rows_retried, n_rejected + n_parked)
+
     counts = {
         "rows_in": rows_in,
-        "rows_out": rows_out,
+        "rows_retried": rows_retried,
+        "rows_out": merged["inserted"] + merged["updated"],
         "rows_quarantined": n_rejected,
-        "rows_deduplicated": n_valid - rows_out,  # duplicates in the batch, and versions already superseded
-        "quarantine_reasons": {r[REASON]: r["count"] for r in rejects.groupBy(REASON).count().collect()},
-        "affected_days": _affected_days(deduped, ds, batches),
+        "rows_parked": n_parked,
+        "rows_duplicate": copies_dup + batch_dup + n_stale,
+        "quarantine_reasons": {
+            r[R.REASON]: r["count"]
+            for r in first_copy.where(F.col("_verdict") != VALID).groupBy(R.REASON).count().collect()
+        },
+        "affected_days": affected,
     }
     manifest.reconcile(ds.name, counts)
-    return counts, merged
+    return counts
+
+
+def _hold(
+    lake: Lake, uri: str, table, ds: Dataset, rows: DataFrame, batches: BatchRange, retried: int, held: int
+):
+    """One MERGE into the dataset's quarantine table by row id: park or reject the rows that broke a rule,
+    release (delete) the ones that now pass. Skipped when it cannot change anything."""
+    in_range = (
+        table is not None
+        and not table.where(F.col("_batch_id").between(batches.first, batches.last)).isEmpty()
+    )
+    if not (held or retried or in_range):
+        return
+    source = rows.select(
+        F.lit(ds.name).alias("dataset"),
+        F.col("_verdict").alias("status"),
+        F.col(R.REASON).alias("reason"),
+        "_batch_id",
+        "_row_id",
+        "_ingested_at",
+        F.col("_raw").alias("record"),
+        F.when(F.col("_verdict") == PARKED, F.col("_park_until")).alias("parked_until"),
+    )
+    if table is None:
+        lake.create(source, uri)
+    lake.merge(
+        source,
+        uri,
+        ("_row_id",),
+        delete_when=f"s.status = '{VALID}'",
+        update_when="NOT (s.status <=> t.status AND s.reason <=> t.reason)",
+        insert_when=f"s.status <> '{VALID}'",
+    )
 
 
 def _affected_days(rows: DataFrame, ds: Dataset, batches: BatchRange) -> list[str] | None:
@@ -151,18 +281,6 @@ def _affected_days(rows: DataFrame, ds: Dataset, batches: BatchRange) -> list[st
     return None if row["a"] is None else [str(row["a"]), str(row["b"])]
 
 
-def _write_quarantine(lake: Lake, settings: Settings, ds: Dataset, rejects: DataFrame) -> None:
-    out = rejects.select(
-        F.lit(ds.name).alias("dataset"),
-        F.col(REASON).alias("reason"),
-        "_batch_id",
-        F.col("_raw").alias("record"),
-        F.substring("_batch_id", 1, 10).alias("ingest_date"),
-        F.substring("_batch_id", 12, 2).alias("ingest_hour"),
-    )
-    lake.overwrite_partitions(out, f"{settings.layer('quarantine')}/{ds.name}", BRONZE_PARTITIONS)
-
-
 def empty_silver(spark: SparkSession, name: str) -> DataFrame:
     """The (empty) silver schema of a dataset that has no rows yet: its transform applied to no rows."""
     from hdp.catalog import dataset
@@ -170,4 +288,4 @@ def empty_silver(spark: SparkSession, name: str) -> DataFrame:
     ds = dataset(name)
     empty = spark.createDataFrame([], bronze_schema(ds))
     typed = clean(ds, empty, lambda n: None if n == name else empty_silver(spark, n))
-    return typed.drop(REASON, "_raw")
+    return typed.drop(*WORK_COLUMNS)

@@ -12,7 +12,7 @@ from hdp.reference import AVPU_CODES, WARD_TYPES
 from hdp.silver import rules as R
 
 Lookup = Callable[[str], DataFrame]
-PASS = ("_batch_id", "_raw")
+PASS = ("_batch_id", "_raw", "_row_id", "_ingested_at")
 
 
 def far_future():

@@ -21,7 +21,8 @@ CSV_FIELDS = (
     "collected_at",
     "resulted_at",
 )
-CSV_SCHEMA = ", ".join(f"{f} string" for f in CSV_FIELDS) + ", _corrupt string"
+# Fields are parsed by position, then picked by the name the file's own header gives them.
+CSV_SCHEMA = ", ".join(f"f{i} string" for i in range(len(CSV_FIELDS))) + ", _corrupt string"
 
 
 def unit_table(spark: SparkSession) -> DataFrame:
@@ -36,17 +37,27 @@ def lab_results(bronze: DataFrame, silver: Lookup) -> DataFrame:
     parsed = bronze.withColumn(
         "_p",
         F.from_csv("raw_line", CSV_SCHEMA, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt"}),
+    ).withColumn("_h", F.split(F.lower(F.trim("header")), r"\s*,\s*"))
+    values = F.array(*[F.col(f"_p.f{i}") for i in range(len(CSV_FIELDS))])
+
+    def field(name: str):
+        return F.get(values, F.array_position("_h", name).cast("int") - 1)
+
+    known_header = (F.size("_h") == len(CSV_FIELDS)) & (
+        F.size(F.array_except(F.array(*[F.lit(f) for f in CSV_FIELDS]), F.col("_h"))) == 0
     )
     typed = parsed.select(
-        F.trim("_p.accession_number").alias("accession_number"),
-        F.upper(F.trim("_p.mrn")).alias("mrn"),
-        F.trim("_p.loinc_code").alias("loinc_code"),
-        F.trim("_p.test_name").alias("test_name"),
-        F.col("_p.value").try_cast("double").alias("value_as_sent"),
-        F.trim("_p.unit").alias("unit_as_sent"),
-        F.try_to_timestamp("_p.collected_at").alias("collected_at"),
-        F.try_to_timestamp("_p.resulted_at").alias("resulted_at"),
+        F.trim(field("accession_number")).alias("accession_number"),
+        F.upper(F.trim(field("mrn"))).alias("mrn"),
+        F.trim(field("loinc_code")).alias("loinc_code"),
+        F.trim(field("test_name")).alias("test_name"),
+        field("value").try_cast("double").alias("value_as_sent"),
+        F.trim(field("unit")).alias("unit_as_sent"),
+        F.try_to_timestamp(field("collected_at")).alias("collected_at"),
+        F.try_to_timestamp(field("resulted_at")).alias("resulted_at"),
+        F.try_to_timestamp("delivered_at").alias("delivered_at"),
         F.col("_p._corrupt").isNotNull().alias("_malformed"),
+        known_header.alias("_known_header"),
         *PASS,
     )
     units = unit_table(bronze.sparkSession)
@@ -82,9 +93,11 @@ def lab_results(bronze: DataFrame, silver: Lookup) -> DataFrame:
         "unit_as_sent",
         "collected_at",
         "resulted_at",
+        "delivered_at",
         F.to_date("collected_at").alias("collected_date"),
         *PASS,
         R.first_failed(
+            (R.BAD_HEADER, ~F.col("_known_header")),
             (
                 R.MALFORMED_LINE,
                 F.col("_malformed")

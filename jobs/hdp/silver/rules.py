@@ -24,6 +24,22 @@ RESULT_BEFORE_COLLECTION = "RESULT_BEFORE_COLLECTION"
 OVERLAPPING_BED_ASSIGNMENT = "OVERLAPPING_BED_ASSIGNMENT"
 NEGATIVE_STOCK = "NEGATIVE_STOCK"
 FUTURE_DATE = "FUTURE_DATE"
+FUTURE_TIMESTAMP = "FUTURE_TIMESTAMP"  # changed "in the future": the source's clock is wrong
+BAD_HEADER = "BAD_HEADER"  # a lab file whose header lacks or renames an expected column
+
+# Rows that may become valid when other rows arrive (a vital before its stay, a stay before its patient, an
+# assignment overlapping a spell that a correction may shorten): parked and re-evaluated by later batches
+# for HDP_PARK_HOURS, then released into silver or finally rejected with the same reason.
+PARKABLE = frozenset(
+    {
+        UNKNOWN_PATIENT,
+        UNKNOWN_ADMISSION,
+        UNKNOWN_WARD,
+        UNKNOWN_BED,
+        UNKNOWN_DRUG,
+        OVERLAPPING_BED_ASSIGNMENT,
+    }
+)
 
 
 def first_failed(*rules: tuple[str, Column]) -> Column:

@@ -5,7 +5,8 @@ state, so rows appear, discharges close and `updated_at` moves exactly as in a l
 from __future__ import annotations
 
 import io
-from datetime import datetime
+import os
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -96,9 +97,18 @@ def write_lab_drops(landing: Path, scenario: Scenario, clock: datetime) -> list[
             continue
         tmp = landing / f".{name}.tmp"
         tmp.write_text(LAB_CSV_HEADER + "\n" + "\n".join(lines) + "\n")
+        # the lab system wrote it at the end of its hour (never "just now": the pipeline lets files settle)
+        written_at = min(
+            _file_hour(name) + timedelta(minutes=59), datetime.now(timezone.utc) - timedelta(minutes=5)
+        )
+        os.utime(tmp, (written_at.timestamp(), written_at.timestamp()))
         tmp.rename(target)
         written.append(target)
     return written
+
+
+def _file_hour(name: str) -> datetime:
+    return datetime.strptime(name, "labs_%Y%m%dT%H.csv").replace(tzinfo=timezone.utc)
 
 
 def advance(dsn: str, landing: Path, scenario: Scenario, clock: datetime) -> dict[str, int]:

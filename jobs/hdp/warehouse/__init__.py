@@ -4,6 +4,8 @@ one transaction (bulk COPY, never row by row). Re-running a batch leaves the war
 from __future__ import annotations
 
 import io
+import json
+import re
 
 import psycopg2
 import pyarrow.csv as pacsv
@@ -14,6 +16,8 @@ from hdp import manifest
 from hdp.batches import BatchRange
 from hdp.catalog import GOLD_TABLES, PARTITION_COLUMN, GoldTable
 from hdp.config import Settings
+from hdp.errors import RetryLater
+from hdp.extract.ehr import endpoint
 from hdp.lake import Lake
 from hdp.progress import Progress
 from hdp.warehouse.dialects import DIALECTS, Window, quote_ident
@@ -21,7 +25,7 @@ from hdp.warehouse.dialects import DIALECTS, Window, quote_ident
 ANALYST_ROLE = "hdp_analyst"
 
 
-class WarehouseUnavailable(RuntimeError):
+class WarehouseUnavailable(RetryLater):
     pass
 
 
@@ -41,67 +45,80 @@ def load_windows(gold_docs: list[dict]) -> dict[str, Window | None]:
 
 
 def gold_rows(lake: Lake, settings: Settings, table: GoldTable, window: Window | None) -> DataFrame:
-    df = lake.read(f"{settings.layer('gold')}/{table.name}")
-    if df is None:
-        raise manifest.NotCommitted(f"gold table {table.name} is missing: run `hdp gold` first")
+    df = lake.read(f"{settings.layer('gold')}/{table.name}", required=True)
     if window is not None:
         df = df.where(F.col(PARTITION_COLUMN).between(F.lit(window.first), F.lit(window.last)))
     return df.drop(PARTITION_COLUMN)
 
 
-def run(spark: SparkSession, settings: Settings, batches: BatchRange, progress: Progress) -> dict[str, dict]:
+def run(
+    spark: SparkSession, settings: Settings, batches: BatchRange, progress: Progress, run_id: str = "", **_
+) -> dict[str, dict]:
     settings.require("warehouse_dsn")
     lake = Lake(spark)
     manifest.require_committed(lake, settings, "warehouse", batches)
     windows = load_windows(manifest.read(lake, settings, "gold", batches))
     if settings.warehouse_dialect == "redshift":
-        report = _load_redshift(lake, settings, windows, progress)
-    else:
-        report = _load_postgres(lake, settings, windows, progress)
-    manifest.commit(lake, settings, "warehouse", batches, report)
-    return report
+        return _load_redshift(lake, settings, windows, progress, run_id or "manual")
+    return _load_postgres(lake, settings, windows, progress)
+
+
+def _where(settings: Settings) -> str:
+    return f"the warehouse (HDP_WAREHOUSE_DSN, {endpoint(settings.warehouse_dsn)})"
 
 
 def _connect(settings: Settings):
     try:
         return psycopg2.connect(settings.warehouse_dsn, connect_timeout=10, options="-c TimeZone=UTC")
     except psycopg2.OperationalError as exc:
-        raise WarehouseUnavailable(
-            f"cannot connect to the warehouse (HDP_WAREHOUSE_DSN): {str(exc).strip()}"
-        ) from None
+        raise WarehouseUnavailable(f"cannot connect to {_where(settings)}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _load_postgres(lake: Lake, settings: Settings, windows: dict, progress: Progress) -> dict[str, dict]:
+    conn = _connect(settings)
+    try:
+        return _load_postgres_tables(conn, lake, settings, windows, progress)
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+        raise WarehouseUnavailable(
+            f"{_where(settings)} failed during the load (nothing of this batch was committed; re-run it): "
+            f"{_first_line(exc)}"
+        ) from None
+    finally:
+        conn.close()
+
+
+def _load_postgres_tables(conn, lake: Lake, settings: Settings, windows: dict, progress) -> dict[str, dict]:
     dialect = DIALECTS["postgres"]
     schema = settings.warehouse_schema
     report = {}
-    conn = _connect(settings)
-    try:
-        with conn, conn.cursor() as cur:  # one transaction: analysts never see half a batch
-            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
-            for table in GOLD_TABLES:
-                if table.name not in windows:
-                    continue
-                with progress.step(f"warehouse {table.name}") as step:
-                    df = gold_rows(lake, settings, table, windows[table.name])
-                    columns = df.columns
-                    cur.execute(dialect.create_table(schema, table, df.schema))
-                    stage = quote_ident(f"stage_{table.name}")
-                    cur.execute(dialect.create_stage(schema, table, stage))
-                    buf = io.BytesIO()
-                    pacsv.write_csv(df.toArrow(), buf, pacsv.WriteOptions(include_header=False))
-                    buf.seek(0)
-                    cur.copy_expert(dialect.copy_into_stage(stage, columns), buf)
-                    cur.execute(f"SELECT count(*) FROM {stage}")
-                    rows = cur.fetchone()[0]
-                    for statement in dialect.replace_rows(schema, table, stage, columns, windows[table.name]):
-                        cur.execute(statement)
-                    w = windows[table.name]
-                    report[table.name] = {"rows": rows, "window": [w.first, w.last] if w else None}
-                    step.done(f"{rows} rows")
-            _grant_analysts(cur, schema)
-    finally:
-        conn.close()
+    with conn, conn.cursor() as cur:  # one transaction: analysts never see half a batch
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+        for table in GOLD_TABLES:
+            if table.name not in windows:
+                continue
+            with progress.step(f"warehouse {table.name}") as step:
+                df = gold_rows(lake, settings, table, windows[table.name])
+                columns = df.columns
+                cur.execute(dialect.create_table(schema, table, df.schema))
+                stage = quote_ident(f"stage_{table.name}")
+                cur.execute(dialect.create_stage(schema, table, stage))
+                buf = io.BytesIO()
+                pacsv.write_csv(df.toArrow(), buf, pacsv.WriteOptions(include_header=False))
+                buf.seek(0)
+                cur.copy_expert(dialect.copy_into_stage(stage, columns), buf)
+                cur.execute(f"SELECT count(*) FROM {stage}")
+                rows = cur.fetchone()[0]
+                for statement in dialect.replace_rows(schema, table, stage, columns, windows[table.name]):
+                    cur.execute(statement)
+                w = windows[table.name]
+                report[table.name] = {"rows": rows, "window": [w.first, w.last] if w else None}
+                step.done(f"{rows} rows")
+        _grant_analysts(cur, schema)
     return report
 
 
@@ -114,33 +131,52 @@ def _grant_analysts(cur, schema: str) -> None:
     cur.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {quote_ident(schema)} TO {ANALYST_ROLE}")
 
 
-def redshift_statements(lake: Lake, settings: Settings, windows: dict) -> list[str]:
-    """Every statement of a Redshift load, in order: DDL, then per table stage + COPY + replace."""
+def copy_manifest(lake: Lake, df: DataFrame, window: Window | None) -> dict:
+    """A Redshift COPY manifest of exactly the Parquet files behind a gold snapshot (`df`, of the window's
+    days): a Delta folder also holds files of older versions, which a COPY of the prefix would load too."""
+    entries = []
+    for path in sorted(df.inputFiles()):
+        day = re.search(rf"{PARTITION_COLUMN}=(\d{{4}}-\d{{2}}-\d{{2}})", path)
+        if window is not None and day and not (window.first <= day.group(1) <= window.last):
+            continue
+        entries.append(
+            {
+                "url": path.replace("s3a://", "s3://", 1),
+                "mandatory": True,
+                "meta": {"content_length": lake.file_size(path)},
+            }
+        )
+    return {"entries": entries}
+
+
+def redshift_statements(lake: Lake, settings: Settings, windows: dict, run_id: str) -> list[str]:
+    """Every statement of a Redshift load, in order: DDL, then per table stage + COPY + replace. Writes the
+    COPY manifests under the control layer."""
     dialect = DIALECTS["redshift"]
     schema = settings.warehouse_schema
-    gold_root = settings.layer("gold").replace("s3a://", "s3://", 1)
     statements = [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}"]
     for table in GOLD_TABLES:
         if table.name not in windows:
             continue
-        df = gold_rows(lake, settings, table, windows[table.name])
         window = windows[table.name]
-        prefix = f"{gold_root}/{table.name}"
-        if window is None:
-            prefixes = [prefix + "/"]
-        else:
-            days = [r[0] for r in df.select(F.col("day").cast("string")).distinct().orderBy("day").collect()]
-            prefixes = [f"{prefix}/{PARTITION_COLUMN}={d}/" for d in days]
+        df = gold_rows(lake, settings, table, window)
+        manifest_uri = f"{settings.layer('control')}/redshift/{run_id}/{table.name}.manifest"
+        lake.write_bytes(manifest_uri, json.dumps(copy_manifest(lake, df, window), indent=1).encode())
         statements.append(dialect.create_table(schema, table, df.schema))
         statements += dialect.load_script(
-            schema, table, df.columns, prefixes, settings.redshift_iam_role, window
+            schema,
+            table,
+            df.columns,
+            manifest_uri.replace("s3a://", "s3://", 1),
+            settings.redshift_iam_role,
+            window,
         )
     return statements
 
 
-def _load_redshift(lake: Lake, settings: Settings, windows: dict, progress: Progress) -> dict[str, dict]:
+def _load_redshift(lake: Lake, settings: Settings, windows: dict, progress: Progress, run_id: str) -> dict:
     settings.require("redshift_iam_role")
-    statements = redshift_statements(lake, settings, windows)
+    statements = redshift_statements(lake, settings, windows, run_id)
     try:
         import redshift_connector
     except ImportError:

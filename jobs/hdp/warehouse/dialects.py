@@ -87,7 +87,8 @@ class PostgresDialect(Dialect):
 
 
 class RedshiftDialect(Dialect):
-    """Redshift: distribution and sort keys per table, and COPY straight from the gold Parquet in S3."""
+    """Redshift: distribution and sort keys per table, and COPY of the Parquet files of a gold Delta
+    snapshot, listed in a COPY manifest (a Delta folder also holds files of older versions)."""
 
     name = "redshift"
     string_type = "VARCHAR(512)"
@@ -111,29 +112,31 @@ class RedshiftDialect(Dialect):
     def create_stage(self, schema: str, table: GoldTable, stage: str) -> str:
         return f"CREATE TEMP TABLE {stage} (LIKE {self.qualified(schema, table.name)})"
 
-    def copy_from_s3(self, stage: str, columns: list[str], s3_prefix: str, iam_role: str) -> str:
-        if not s3_prefix.startswith("s3://"):
-            raise ValueError(f"Redshift COPY reads from s3:// prefixes, not {s3_prefix!r}")
+    def copy_from_s3(self, stage: str, columns: list[str], manifest: str, iam_role: str) -> str:
+        if not manifest.startswith("s3://"):
+            raise ValueError(f"Redshift COPY reads an s3:// manifest, not {manifest!r}")
         if not iam_role.startswith("arn:aws:iam::"):
             raise ValueError(
                 "HDP_REDSHIFT_IAM_ROLE must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)"
             )
         cols = ", ".join(quote_ident(c) for c in columns)
-        return f"COPY {stage} ({cols}) FROM '{s3_prefix}' IAM_ROLE '{iam_role}' FORMAT AS PARQUET"
+        return f"COPY {stage} ({cols}) FROM '{manifest}' IAM_ROLE '{iam_role}' FORMAT AS PARQUET MANIFEST"
 
     def load_script(
         self,
         schema: str,
         table: GoldTable,
         columns: list[str],
-        s3_prefixes: list[str],
+        manifest: str,
         iam_role: str,
         window: Window | None,
     ) -> list[str]:
         """The per-batch load of one table; the caller runs all tables' scripts in one transaction."""
         stage = quote_ident(f"stage_{table.name}")
-        body = [self.create_stage(schema, table, stage)]
-        body += [self.copy_from_s3(stage, columns, p, iam_role) for p in s3_prefixes]
+        body = [
+            self.create_stage(schema, table, stage),
+            self.copy_from_s3(stage, columns, manifest, iam_role),
+        ]
         return [*body, *self.replace_rows(schema, table, stage, columns, window), f"DROP TABLE {stage}"]
 
 
