@@ -141,16 +141,25 @@ def build_session(settings: Settings, app_name: str = "hdp"):
 
 def configure_storage(spark, settings: Settings) -> None:
     """s3a settings of the lake (endpoint, path-style access, credentials provider), applied to the running
-    session so that a session shared by several lakes (tests) follows the settings of each run."""
+    session so that a session shared by several lakes (tests) follows the settings of each run. Hadoop
+    caches one S3A filesystem per bucket, built from the settings of its first use: a change drops them."""
     conf = spark.sparkContext._jsc.hadoopConfiguration()
-    if settings.s3_endpoint:
-        conf.set("fs.s3a.endpoint", settings.s3_endpoint)
-        conf.set("fs.s3a.connection.ssl.enabled", str(settings.s3_endpoint.startswith("https")).lower())
-    conf.set("fs.s3a.endpoint.region", settings.s3_region)
-    conf.set("fs.s3a.path.style.access", str(settings.s3_path_style).lower())
-    provider = S3_CREDENTIAL_PROVIDERS[settings.s3_credentials]
-    if provider:
-        conf.set("fs.s3a.aws.credentials.provider", provider)
+    wanted = {
+        "fs.s3a.endpoint": settings.s3_endpoint or None,
+        "fs.s3a.connection.ssl.enabled": (
+            str(settings.s3_endpoint.startswith("https")).lower() if settings.s3_endpoint else None
+        ),
+        "fs.s3a.endpoint.region": settings.s3_region,
+        "fs.s3a.path.style.access": str(settings.s3_path_style).lower(),
+        "fs.s3a.aws.credentials.provider": S3_CREDENTIAL_PROVIDERS[settings.s3_credentials] or None,
+    }
+    if any(conf.get(key) != value for key, value in wanted.items()):
+        spark.sparkContext._jvm.org.apache.hadoop.fs.FileSystem.closeAll()
+    for key, value in wanted.items():
+        if value is None:
+            conf.unset(key)
+        else:
+            conf.set(key, value)
 
 
 if __name__ == "__main__":  # `python -m hdp.spark jars`: the --packages/--exclude-packages the image bakes in

@@ -36,10 +36,19 @@ TOKEN = "e2e-token"
 
 
 class Run:
-    """One lake (and optionally a warehouse) fed from the shared simulated hospital."""
+    """One lake (and optionally a warehouse) fed from the shared simulated hospital; `overrides` replace
+    settings (e.g. an s3a:// `lake_root`)."""
 
     def __init__(
-        self, spark, scratch: Path, name: str, source_dsn: str, api_url: str, key: str, warehouse: str
+        self,
+        spark,
+        scratch: Path,
+        name: str,
+        source_dsn: str,
+        api_url: str,
+        key: str,
+        warehouse: str,
+        **overrides: object,
     ):
         self.spark, self.lake_dir = spark, scratch / name
         self.settings = Settings(
@@ -50,7 +59,7 @@ class Run:
             warehouse_dsn=warehouse,
             pseudonym_key=key,
             spark_master="local[2]",
-        )
+        ).with_overrides(**overrides)
         self.landing = self.lake_dir / "landing" / "labs"
         self.stages = (
             ("extract", "silver", "gold", "warehouse") if warehouse else ("extract", "silver", "gold")

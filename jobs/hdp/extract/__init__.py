@@ -101,6 +101,7 @@ def run(
     ingested_at = now.isoformat(timespec="seconds")
     lookback = timedelta(minutes=settings.extract_lookback_minutes)
     report: dict[str, dict] = {}
+    log_entries: list[tuple] = []
     for ds in DATASETS:
         if only and ds.name not in only:
             continue
@@ -108,19 +109,18 @@ def run(
             window = Window(plan(done.get(ds.name, set()), batches, lookback), batches, now)
             rows = FETCHERS[ds.source](settings, lake, ds, window)
             rows_by_batch = _write_bronze(spark, lake, settings, ds, rows, batches, ingested_at)
-            _log(lake, settings, ds, batches, rows_by_batch, window, ingested_at)  # after bronze committed
+            read_from = window.lower.isoformat() if window.lower else None
+            log_entries += [
+                (ds.name, b, int(rows_by_batch.get(b, 0)), read_from, ingested_at) for b in batches
+            ]
             if ds.source == "labs":
                 labs.commit_ledger(lake, settings, rows, ingested_at)
             total = sum(rows_by_batch.values())
             step.done(f"{total} rows" + (f" from {window.lower:%Y-%m-%d %H:%M}" if window.lower else ""))
             report[ds.name] = {"rows": total, "rows_by_batch": rows_by_batch}
+    # the watermark: recorded once bronze committed (a crash before it re-reads the same window, harmlessly)
+    lake.merge(spark.createDataFrame(log_entries, LOG_SCHEMA), log_uri(settings), ("dataset", "batch_id"))
     return report
-
-
-def _log(lake, settings, ds, batches, rows_by_batch, window: Window, extracted_at: str) -> None:
-    read_from = window.lower.isoformat() if window.lower else None
-    entries = [(ds.name, b, int(rows_by_batch.get(b, 0)), read_from, extracted_at) for b in batches]
-    lake.merge(lake.spark.createDataFrame(entries, LOG_SCHEMA), log_uri(settings), ("dataset", "batch_id"))
 
 
 def row_id(values: pd.DataFrame) -> pd.Series:

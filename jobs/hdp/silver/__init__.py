@@ -173,6 +173,13 @@ def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchR
     held = lake.read(held_uri)
     retry = _retry(held, ds, batches)
     rows_in, rows_retried = bronze.count(), (retry.count() if retry is not None else 0)
+    if not rows_in and not rows_retried:  # nothing to do; the table exists from now on all the same
+        lake.create(empty_silver(spark, ds.name), silver_uri, [ds.partition_by] if ds.partition_by else [])
+        return {
+            **dict.fromkeys((*manifest.TERMS_IN, *manifest.TERMS_OUT), 0),
+            "quarantine_reasons": {},
+            "affected_days": None,
+        }
     taken = bronze.unionByName(retry) if rows_retried else bronze
 
     typed = clean(ds, taken, silver_of)
@@ -192,9 +199,15 @@ def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchR
     typed = typed.withColumn("_verdict", verdict(park_until, end)).withColumn("_park_until", park_until)
     typed = typed.localCheckpoint()
     first_copy = typed.where(F.col("__copy") == 1).drop("__copy")
-    copies_dup = typed.where(F.col("__copy") > 1).count()
-    n_rejected = first_copy.where(F.col("_verdict") == REJECTED).count()
-    n_parked = first_copy.where(F.col("_verdict") == PARKED).count()
+    # one pass counts the copies, and the rows rejected and parked by reason
+    tally = typed.groupBy((F.col("__copy") > 1).alias("copy"), "_verdict", R.REASON).count().collect()
+    copies_dup = sum(r["count"] for r in tally if r["copy"])
+    n_rejected = sum(r["count"] for r in tally if not r["copy"] and r["_verdict"] == REJECTED)
+    n_parked = sum(r["count"] for r in tally if not r["copy"] and r["_verdict"] == PARKED)
+    reasons: dict[str, int] = {}
+    for r in tally:
+        if not r["copy"] and r["_verdict"] != VALID:
+            reasons[r[R.REASON]] = reasons.get(r[R.REASON], 0) + r["count"]
 
     valid = first_copy.where(F.col("_verdict") == VALID).drop(
         *WORK_COLUMNS, "_verdict", "_park_until", "__held_batch"
@@ -208,14 +221,20 @@ def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchR
     existing = silver_of(ds.name)
     is_newer = newer(_order(winners, ds))
     same_key = " AND ".join(f"s.`{k}` <=> t.`{k}`" for k in ds.key)
-    stale = winners.alias("s").join(
-        existing.alias("t"), F.expr(f"{same_key} AND NOT ({is_newer})"), "left_semi"
-    )
+    matched = winners.alias("s").join(existing.alias("t"), F.expr(same_key), "left")
+    tally = matched.agg(
+        F.count(F.lit(1)).alias("winners"),
+        F.count_if(F.col(f"t.`{ds.key[0]}`").isNotNull() & ~F.expr(is_newer)).alias("stale"),
+    ).first()
+    n_stale = tally["stale"]
     replaced = existing.join(winners.select(*ds.key), on=list(ds.key), how="left_semi")
     affected = _affected_days(winners.unionByName(replaced), ds, batches)
-    n_stale = stale.count()
     partition = [ds.partition_by] if ds.partition_by else []
-    merged = lake.merge(winners, silver_uri, ds.key, update_when=is_newer, partition_by=partition)
+    merged = {"inserted": 0, "updated": 0}
+    if tally["winners"] > n_stale:  # a commit only when some version is newer than silver's
+        merged = lake.merge(winners, silver_uri, ds.key, update_when=is_newer, partition_by=partition)
+    else:
+        lake.create(winners, silver_uri, partition)
     _hold(lake, held_uri, held, ds, first_copy, batches, rows_retried, n_rejected + n_parked)
 
     counts = {
@@ -225,10 +244,7 @@ def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchR
         "rows_quarantined": n_rejected,
         "rows_parked": n_parked,
         "rows_duplicate": copies_dup + batch_dup + n_stale,
-        "quarantine_reasons": {
-            r[R.REASON]: r["count"]
-            for r in first_copy.where(F.col("_verdict") != VALID).groupBy(R.REASON).count().collect()
-        },
+        "quarantine_reasons": reasons,
         "affected_days": affected,
     }
     manifest.reconcile(ds.name, counts)
@@ -240,12 +256,8 @@ def _hold(
 ):
     """One MERGE into the dataset's quarantine table by row id: park or reject the rows that broke a rule,
     release (delete) the ones that now pass. Skipped when it cannot change anything."""
-    in_range = (
-        table is not None
-        and not table.where(F.col("_batch_id").between(batches.first, batches.last)).isEmpty()
-    )
-    if not (held or retried or in_range):
-        return
+    if not (held or retried or _holds_rows_of(table, batches)):
+        return  # nothing to hold, and nothing held from these batches to release
     source = rows.select(
         F.lit(ds.name).alias("dataset"),
         F.col("_verdict").alias("status"),
@@ -265,6 +277,13 @@ def _hold(
         delete_when=f"s.status = '{VALID}'",
         update_when="NOT (s.status <=> t.status AND s.reason <=> t.reason)",
         insert_when=f"s.status <> '{VALID}'",
+    )
+
+
+def _holds_rows_of(table: DataFrame | None, batches: BatchRange) -> bool:
+    return (
+        table is not None
+        and not table.where(F.col("_batch_id").between(batches.first, batches.last)).isEmpty()
     )
 
 
