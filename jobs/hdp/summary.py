@@ -10,9 +10,19 @@ from hdp.progress import Progress
 
 
 def reconciliation_table(reports: list[RunReport]) -> Table:
-    table = Table(title="Rows per dataset (silver reconciliation: in = out + quarantined + de-duplicated)")
-    for col in ("dataset", "extracted", "silver in", "out", "quarantined", "de-duplicated", "reasons"):
-        table.add_column(col, justify="left" if col in ("dataset", "reasons") else "right")
+    table = Table(
+        title="Rows per dataset (silver: in + retried = out + rejected + parked + duplicate, each counted)"
+    )
+    columns = {
+        "rows_in": "silver in",
+        "rows_retried": "retried",
+        "rows_out": "out",
+        "rows_quarantined": "rejected",
+        "rows_parked": "parked",
+        "rows_duplicate": "duplicate",
+    }
+    for col in ("dataset", "extracted", *columns.values(), "held by reason"):
+        table.add_column(col, justify="left" if col in ("dataset", "held by reason") else "right")
     totals: dict[str, dict] = {}
     for report in reports:
         for name, info in report.stages.get("extract", {}).items():
@@ -20,21 +30,13 @@ def reconciliation_table(reports: list[RunReport]) -> Table:
             totals[name]["extracted"] += info["rows"]
         for name, info in report.stages.get("silver", {}).items():
             t = totals.setdefault(name, {})
-            for key in ("rows_in", "rows_out", "rows_quarantined", "rows_deduplicated"):
+            for key in columns:
                 t[key] = t.get(key, 0) + info[key]
             for reason, n in info["quarantine_reasons"].items():
                 t.setdefault("reasons", {})[reason] = t.get("reasons", {}).get(reason, 0) + n
     for name, t in totals.items():
         reasons = ", ".join(f"{r} {n}" for r, n in sorted(t.get("reasons", {}).items()))
-        table.add_row(
-            name,
-            str(t.get("extracted", "")),
-            str(t.get("rows_in", "")),
-            str(t.get("rows_out", "")),
-            str(t.get("rows_quarantined", "")),
-            str(t.get("rows_deduplicated", "")),
-            reasons,
-        )
+        table.add_row(name, str(t.get("extracted", "")), *(str(t.get(k, "")) for k in columns), reasons)
     return table
 
 
