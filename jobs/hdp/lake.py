@@ -165,9 +165,6 @@ class Lake:
             "deleted": int(metrics.get("num_deleted_rows", 0) or 0),
         }
 
-    def history(self, uri: str, limit: int = 20) -> DataFrame:
-        return self.spark.sql(f"DESCRIBE HISTORY delta.`{uri}` LIMIT {int(limit)}")
-
     def maintain(self, uri: str) -> None:
         """Scheduled maintenance: compact small files, then drop files older than the table's retention
         (the history kept for time travel; `HDP_HISTORY_DAYS`)."""

@@ -44,16 +44,6 @@ AFFECTED_DAYS = {
     "lab_results": ("collected_at", "collected_at"),
 }
 VALID, PARKED, REJECTED = "valid", "parked", "rejected"
-HELD_COLUMNS = (
-    "dataset",
-    "status",
-    "reason",
-    "_batch_id",
-    "_row_id",
-    "_ingested_at",
-    "record",
-    "parked_until",
-)
 # Columns a typed row carries through the transforms that silver itself does not keep.
 WORK_COLUMNS = (R.REASON, "_raw", "_row_id", "_ingested_at")
 
