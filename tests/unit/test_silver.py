@@ -80,6 +80,7 @@ def test_vitals_are_typed_enriched_and_bad_ones_get_reasons(spark):
         {**VITAL, "observation_uid": "O3", "consciousness": "X"},
         {**VITAL, "observation_uid": "O4", "admission_id": "99"},
         {**VITAL, "observation_uid": "O5", "observed_at": "not a time"},
+        {**VITAL, "observation_uid": "O6", "observed_at": "2026-11-01 07:59:59+00"},  # before its bed spell
     ]
     out = S.clean(dataset("vital_signs"), bronze(spark, "vital_signs", rows), silver_tables(spark))
     got = {r.observation_uid: r[R.REASON] for r in out.collect()}
@@ -89,6 +90,7 @@ def test_vitals_are_typed_enriched_and_bad_ones_get_reasons(spark):
         "O3": R.UNKNOWN_CODE,
         "O4": R.UNKNOWN_ADMISSION,
         "O5": R.MISSING_VALUE,
+        "O6": R.NO_BED_SPELL,
     }
     good = out.where(F.col("observation_uid") == "O1").first()
     assert (good.ward_code, good.bed_code, good.patient_id, good.spo2, good.on_oxygen) == (

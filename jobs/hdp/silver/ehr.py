@@ -246,5 +246,6 @@ def vital_signs(bronze: DataFrame, silver: Lookup) -> DataFrame:
             (R.IMPOSSIBLE_VALUE, impossible),
             (R.UNKNOWN_CODE, F.col("consciousness").isNull() | ~F.col("consciousness").isin(*AVPU_CODES)),
             (R.UNKNOWN_ADMISSION, F.col("patient_id").isNull()),
+            (R.NO_BED_SPELL, F.col("ward_code").isNull()),
         ),
     ).withColumn("observed_date", F.to_date("observed_at"))
