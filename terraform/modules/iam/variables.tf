@@ -58,12 +58,12 @@ variable "service_accounts" {
 }
 
 variable "bucket_arns" {
-  description = "Lake bucket ARNs by key (output bucket_arns of modules/lake): landing, bronze, silver, gold, spark-logs, dq-docs."
+  description = "Lake bucket ARNs by key (output bucket_arns of modules/lake): landing, bronze, silver, gold, control, spark-logs, dq-docs."
   type        = map(string)
 
   validation {
-    condition     = alltrue([for k in ["landing", "bronze", "silver", "gold", "spark-logs", "dq-docs"] : contains(keys(var.bucket_arns), k)])
-    error_message = "bucket_arns must contain landing, bronze, silver, gold, spark-logs and dq-docs."
+    condition     = alltrue([for k in ["landing", "bronze", "silver", "gold", "control", "spark-logs", "dq-docs"] : contains(keys(var.bucket_arns), k)])
+    error_message = "bucket_arns must contain landing, bronze, silver, gold, control, spark-logs and dq-docs."
   }
 
   validation {

@@ -42,6 +42,14 @@ locals {
       phi        = false
       expiration = var.dq_docs_expiration_days
     }
+    # The pipeline's own state: extract log (watermarks), lab file ledger, run manifests, leases and the
+    # Redshift COPY manifests. No PHI (names, hashes, counts); current objects never expire: a lost
+    # watermark or manifest would make the next run re-extract or refuse its batch.
+    control = {
+      purpose    = "Pipeline control state: extract log, lab file ledger, run manifests, leases, COPY manifests"
+      phi        = false
+      expiration = null
+    }
   }
 
   # Extra rules keyed by bucket: short-lived prefixes.

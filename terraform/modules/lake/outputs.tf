@@ -1,5 +1,5 @@
 output "bucket_names" {
-  description = "Bucket name per key: landing, bronze, silver, gold, spark-logs, dq-docs, access-logs."
+  description = "Bucket name per key: landing, bronze, silver, gold, control, spark-logs, dq-docs, access-logs."
   value       = merge({ for k, b in aws_s3_bucket.this : k => b.bucket }, { access-logs = aws_s3_bucket.access_logs.bucket })
 }
 

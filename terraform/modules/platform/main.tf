@@ -61,6 +61,7 @@ module "warehouse" {
   automated_snapshot_retention_days = var.redshift_snapshot_retention_days
   skip_final_snapshot               = var.redshift_skip_final_snapshot
   gold_bucket_arn                   = module.lake.bucket_arns["gold"]
+  manifest_bucket_arn               = module.lake.bucket_arns["control"]
   lake_kms_key_arn                  = module.lake.kms_key_arn
 }
 

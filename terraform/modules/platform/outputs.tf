@@ -32,6 +32,7 @@ output "helm_values" {
         bronze  = module.lake.bucket_names["bronze"]
         silver  = module.lake.bucket_names["silver"]
         gold    = module.lake.bucket_names["gold"]
+        control = module.lake.bucket_names["control"]
         dqDocs  = module.lake.bucket_names["dq-docs"]
       }
     }

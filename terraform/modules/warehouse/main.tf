@@ -36,6 +36,13 @@ locals {
         Resource = [var.gold_bucket_arn]
       },
       {
+        # The COPY manifests naming exactly the files of a gold snapshot (the load stage writes them).
+        Sid      = "ReadCopyManifests"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:GetObjectVersion"]
+        Resource = ["${var.manifest_bucket_arn}/redshift/*"]
+      },
+      {
         Sid       = "DecryptGoldObjects"
         Effect    = "Allow"
         Action    = ["kms:Decrypt"]

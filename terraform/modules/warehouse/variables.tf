@@ -116,7 +116,12 @@ variable "loader_db_user" {
 }
 
 variable "gold_bucket_arn" {
-  description = "ARN of the gold bucket: the only bucket the COPY role may read."
+  description = "ARN of the gold bucket: the data the COPY role may read."
+  type        = string
+}
+
+variable "manifest_bucket_arn" {
+  description = "ARN of the lake's control bucket: the COPY role reads only the COPY manifests under its redshift/ prefix (the load stage writes them there)."
   type        = string
 }
 

@@ -11,6 +11,7 @@ variables {
     bronze     = "arn:aws:s3:::acme-hdp-test-bronze"
     silver     = "arn:aws:s3:::acme-hdp-test-silver"
     gold       = "arn:aws:s3:::acme-hdp-test-gold"
+    control    = "arn:aws:s3:::acme-hdp-test-control"
     spark-logs = "arn:aws:s3:::acme-hdp-test-spark-logs"
     dq-docs    = "arn:aws:s3:::acme-hdp-test-dq-docs"
   }
@@ -73,22 +74,28 @@ run "least_privilege" {
   assert {
     condition = alltrue([
       for w, buckets in {
-        extract        = ["bronze"]
-        transform      = ["silver", "gold", "dq-docs"]
-        load           = []
+        extract        = ["bronze", "control"]
+        transform      = ["silver", "gold", "dq-docs", "control"]
+        load           = ["control"]
         airflow        = []
         history-server = []
         } : toset(distinct(flatten([for s in output.policies[w].Statement : [
           for r in flatten([s.Resource]) : [for k, b in var.bucket_arns : k if r == "${b}/*"]
       ] if contains(flatten([s.Action]), "s3:PutObject")]))) == toset(buckets)
     ])
-    error_message = "whole-bucket writes: extract->bronze, transform->silver/gold/dq-docs, nobody else"
+    error_message = "whole-bucket writes: extract->bronze, transform->silver (with quarantine/)/gold/dq-docs, every stage->control, nobody else"
   }
   assert {
     condition = !anytrue(flatten([for w in ["extract", "load", "airflow", "history-server"] : [for s in output.policies[w].Statement : [
       for r in flatten([s.Resource]) : startswith(r, var.bucket_arns["silver"])
     ]]]))
-    error_message = "only transform may touch silver (the PHI restricted zone)"
+    error_message = "only transform may touch silver and its quarantine/ (the PHI restricted zone)"
+  }
+  assert {
+    condition = !anytrue(flatten([for w in ["airflow", "history-server"] : [for s in output.policies[w].Statement : [
+      for r in flatten([s.Resource]) : startswith(r, var.bucket_arns["control"])
+    ]]]))
+    error_message = "the control state is the stages' alone: Airflow and the history server have no access"
   }
   assert {
     condition     = alltrue([for s in output.policies["history-server"].Statement : !contains(flatten([s.Action]), "s3:PutObject")])
@@ -125,6 +132,7 @@ run "rejects_wildcard_bucket" {
       bronze     = "arn:aws:s3:::acme-hdp-test-bronze"
       silver     = "arn:aws:s3:::acme-hdp-test-silver"
       gold       = "arn:aws:s3:::acme-hdp-test-gold"
+      control    = "arn:aws:s3:::acme-hdp-test-control"
       spark-logs = "arn:aws:s3:::acme-hdp-test-spark-logs"
       dq-docs    = "arn:aws:s3:::acme-hdp-test-dq-docs"
     }

@@ -41,8 +41,12 @@ run "defaults" {
 
   # --- buckets -----------------------------------------------------------------------------------------
   assert {
-    condition     = toset(keys(aws_s3_bucket.this)) == toset(["landing", "bronze", "silver", "gold", "spark-logs", "dq-docs"])
-    error_message = "one bucket per layer plus landing, spark-logs and dq-docs"
+    condition     = toset(keys(aws_s3_bucket.this)) == toset(["landing", "bronze", "silver", "gold", "control", "spark-logs", "dq-docs"])
+    error_message = "one bucket per layer plus landing, control, spark-logs and dq-docs"
+  }
+  assert {
+    condition     = length([for r in aws_s3_bucket_lifecycle_configuration.this["control"].rule : r if r.id == "expire-current"]) == 0
+    error_message = "the control state (watermarks, manifests, leases) must never expire"
   }
   assert {
     condition     = aws_s3_bucket.this["bronze"].bucket == "acme-hdp-test-bronze"

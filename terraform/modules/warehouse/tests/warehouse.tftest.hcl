@@ -12,6 +12,7 @@ variables {
   s3_prefix_list_id          = "pl-6da54004"
   allowed_security_group_ids = ["sg-0123456789abcdef0"]
   gold_bucket_arn            = "arn:aws:s3:::acme-hdp-test-gold"
+  manifest_bucket_arn        = "arn:aws:s3:::acme-hdp-test-control"
   lake_kms_key_arn           = "arn:aws:kms:eu-west-1:111122223333:key/11111111-1111-1111-1111-111111111111"
 }
 
@@ -59,12 +60,12 @@ run "private_encrypted_ssl" {
     error_message = "only the given security groups may connect"
   }
 
-  # The COPY role reads the gold bucket and nothing else.
+  # The COPY role reads the gold bucket, the COPY manifests in control/redshift/ and nothing else.
   assert {
     condition = alltrue(flatten([for s in jsondecode(output.copy_policy_json).Statement : [
-      for r in flatten([s.Resource]) : r == var.gold_bucket_arn || r == "${var.gold_bucket_arn}/*" || r == var.lake_kms_key_arn
+      for r in flatten([s.Resource]) : r == var.gold_bucket_arn || r == "${var.gold_bucket_arn}/*" || r == "${var.manifest_bucket_arn}/redshift/*" || r == var.lake_kms_key_arn
     ]]))
-    error_message = "the COPY role may only reach the gold bucket and the lake key"
+    error_message = "the COPY role may only reach the gold bucket, the COPY manifests and the lake key"
   }
   assert {
     condition = alltrue(flatten([for s in jsondecode(output.copy_policy_json).Statement : [
