@@ -6,9 +6,9 @@ watches the chart's namespace with its webhook on; every Dockerfile runs as a no
 from __future__ import annotations
 
 import re
-import tomllib
 
 import pytest
+import tomllib
 import yaml
 
 from . import chart
