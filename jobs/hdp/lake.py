@@ -108,6 +108,12 @@ class Lake:
         df = self.spark.read.format("delta").load(uri)
         return df.where(where) if where is not None else df
 
+    def version(self, uri: str) -> int:
+        """The table's current version (each commit adds one)."""
+        from delta.tables import DeltaTable
+
+        return int(DeltaTable.forPath(self.spark, uri).history(1).select("version").first()[0])
+
     def replace(
         self, df: DataFrame, uri: str, where: str | None = None, partition_by: Iterable[str] = ()
     ) -> None:

@@ -121,7 +121,9 @@ def build_session(settings: Settings, app_name: str = "hdp"):
             f"interval {settings.history_days} days"
         ),
         "spark.databricks.delta.snapshotPartitions": str(settings.spark_shuffle_partitions),
-        "spark.databricks.delta.merge.repartitionBeforeWrite.enabled": "true",
+        # an hourly MERGE touches a few rows: no extra shuffle to make one file per partition (maintenance
+        # compacts small files, `Lake.maintain`)
+        "spark.databricks.delta.merge.repartitionBeforeWrite.enabled": "false",
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),

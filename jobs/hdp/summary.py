@@ -67,7 +67,8 @@ KPI_QUERIES = {
                round((sum(alos_days * discharges) / nullif(sum(discharges), 0))::numeric, 2) AS alos_days
         FROM {s}.kpi_ward_census_daily GROUP BY day ORDER BY day DESC LIMIT 7""",
     "NEWS2 by ward (last full day)": """
-        SELECT ward_key AS ward, observations, round(mean_news2::numeric, 2) AS mean_news2,
+        SELECT ward_key AS ward, observations, incomplete_sets AS incomplete,
+               round(mean_news2::numeric, 2) AS mean_news2,
                medium_risk AS "medium (5-6)", high_risk AS "high (>=7)", any_parameter_three AS "any param 3"
         FROM {s}.kpi_news2_daily
         WHERE day = (SELECT max(day) - 1 FROM {s}.kpi_news2_daily) ORDER BY mean_news2 DESC""",

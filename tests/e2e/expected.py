@@ -65,7 +65,8 @@ def census(truth, first_day, end: pd.Timestamp) -> pd.DataFrame:
 
 
 def news2(v: pd.DataFrame) -> pd.Series:
-    """NEWS2 written from the chart, separately from the pipeline's implementation."""
+    """NEWS2 written from the chart, separately from the pipeline's implementation (complete sets only:
+    `v` holds no missing parameter)."""
 
     def score(x, table):
         for low, high, points in table:
@@ -98,10 +99,26 @@ def news2_daily(truth) -> pd.DataFrame:
         truth["spells"][["admission_id", "ward", "start_at", "end_at"]], on="admission_id"
     )
     v = v[(v["start_at"] <= v["observed_at"]) & (v["observed_at"] < v["end_at"])]
-    total, any3 = news2(v)
-    v = v.assign(score=total, any3=any3, day=v["observed_at"].dt.date)
+    inputs = [
+        "respiration_rate",
+        "spo2",
+        "on_oxygen",
+        "systolic_bp",
+        "pulse",
+        "consciousness",
+        "temperature_c",
+    ]
+    complete = v[inputs].notna().all(axis=1)
+    total, any3 = news2(v[complete])
+    v = v.assign(
+        score=total.reindex(v.index).astype("float"),  # NaN for an incomplete set: mean and counts skip it
+        any3=any3.reindex(v.index, fill_value=False),
+        incomplete=~complete,
+        day=v["observed_at"].dt.date,
+    )
     return v.groupby(["ward", "day"]).agg(
         observations=("score", "size"),
+        incomplete_sets=("incomplete", "sum"),
         mean_news2=("score", "mean"),
         medium_risk=("score", lambda s: int(((s >= 5) & (s <= 6)).sum())),
         high_risk=("score", lambda s: int((s >= 7).sum())),

@@ -156,10 +156,10 @@ def test_news2_daily_matches_an_independent_scoring(world):
     )
     want = X.news2_daily(world["truth"]).sort_index()
     assert list(got.index) == list(want.index)
-    for col in ("observations", "medium_risk", "high_risk", "any_parameter_three"):
+    for col in ("observations", "incomplete_sets", "medium_risk", "high_risk", "any_parameter_three"):
         assert (got[col].to_numpy() == want[col].to_numpy()).all(), col
     assert got["mean_news2"].to_numpy() == pytest.approx(want["mean_news2"].to_numpy(), rel=1e-9)
-    assert want["high_risk"].sum() > 0 and want["medium_risk"].sum() > 0
+    assert want["high_risk"].sum() > 0 and want["medium_risk"].sum() > 0 and want["incomplete_sets"].sum() > 0
 
 
 def test_lab_turnaround_matches_the_source(world):

@@ -43,8 +43,9 @@ def test_census_admissions_discharges_and_alos(spark):
         [
             (1, ts("2026-11-01 10:00:00"), ts("2026-11-03 10:00:00")),  # A then B, LOS 2 days
             (2, ts("2026-11-02 06:00:00"), ts("2026-11-03 18:00:00")),  # A, LOS 1.5 days
-            (3, ts("2026-11-03 08:00:00"), None),
-        ],  # B, still in
+            (3, ts("2026-11-03 08:00:00"), None),  # B, still in
+            (4, ts("2026-11-02 09:00:00"), ts("2026-11-02 15:00:00")),  # a day case: no bed spell
+        ],
         "admission_id long, admitted_at timestamp, discharged_at timestamp",
     )
     spells = spark.createDataFrame(
@@ -67,36 +68,44 @@ def test_census_admissions_discharges_and_alos(spark):
             ("B", date(2026, 11, 2), 0, 0, 0, None),
             ("A", date(2026, 11, 3), 1, 0, 1, 1.5),
             ("B", date(2026, 11, 3), 1, 1, 1, 2.0),
+            # before, a stay without a spell vanished from the counts (an inner join to the spells)
+            ("unknown", date(2026, 11, 2), None, 1, 1, 0.25),
         ],
         "ward_key string, day date, midnight_census int, admissions int, discharges int, alos_days double",
     )
     assertDataFrameEqual(got, expected)
 
 
-def test_readmission_within_30_days_of_a_live_discharge(spark):
-    admissions = spark.createDataFrame(
-        [
-            (1, 10, ts("2026-10-01 08:00:00"), ts("2026-10-05 08:00:00"), "home"),
-            (
-                2,
-                10,
-                ts("2026-11-03 08:00:00"),
-                ts("2026-11-06 08:00:00"),
-                "home",
-            ),  # 29 days later: readmission
-            (3, 20, ts("2026-10-10 08:00:00"), ts("2026-10-12 08:00:00"), "home"),
-            (4, 20, ts("2026-11-12 09:00:00"), ts("2026-11-13 08:00:00"), "home"),  # 31 days later: not
-            (5, 30, ts("2026-10-15 08:00:00"), ts("2026-10-20 08:00:00"), "died"),
-        ],  # not a live discharge
-        "admission_id long, patient_id long, admitted_at timestamp, discharged_at timestamp, "
-        "discharge_disposition string",
-    )
+def test_readmission_within_30_calendar_days_of_an_index_discharge(spark):
+    a = "admission_id long, patient_id long, admitted_at timestamp, discharged_at timestamp, "
+    a += "discharge_disposition string, admission_type string"
+    rows = [
+        # patient 10: discharged 1 Oct 08:00, back 31 Oct 20:00 (day 30, later in the day: 30×24 h missed it)
+        (1, 10, ts("2026-10-01 07:00:00"), ts("2026-10-01 08:00:00"), "home", "emergency"),
+        (2, 10, ts("2026-10-31 20:00:00"), ts("2026-11-02 08:00:00"), "home", "emergency"),
+        # patient 20: back on day 31: not a readmission
+        (3, 20, ts("2026-10-09 08:00:00"), ts("2026-10-10 08:00:00"), "home", "emergency"),
+        (4, 20, ts("2026-11-10 00:30:00"), ts("2026-11-13 08:00:00"), "home", "emergency"),
+        # patient 30 died: no index discharge
+        (5, 30, ts("2026-10-15 08:00:00"), ts("2026-10-20 08:00:00"), "died", "emergency"),
+        # patient 40: no disposition recorded (before: dropped from the denominator), back in 5 days
+        (6, 40, ts("2026-10-11 08:00:00"), ts("2026-10-12 08:00:00"), None, "emergency"),
+        (7, 40, ts("2026-10-17 08:00:00"), ts("2026-10-18 08:00:00"), "home", None),
+        # patient 50: transferred out (not an index discharge); patient 60: back for a planned operation
+        (8, 50, ts("2026-10-02 08:00:00"), ts("2026-10-03 08:00:00"), "transfer_out", "emergency"),
+        (9, 50, ts("2026-10-05 08:00:00"), ts("2026-10-06 08:00:00"), "home", "emergency"),
+        (10, 60, ts("2026-10-21 08:00:00"), ts("2026-10-22 08:00:00"), "home", "emergency"),
+        (11, 60, ts("2026-10-25 08:00:00"), ts("2026-10-26 08:00:00"), "home", "elective"),
+    ]
+    admissions = spark.createDataFrame(rows, a)
     got = K.readmission_monthly(admissions, ts("2026-12-15 00:00:00")).orderBy("month").collect()
+    # October's index discharges: 1, 3, 6, 7, 9, 10, 11 (7); readmitted within 30 days: 1 (by 2), 6 (by 7)
+    # November's: 2, 4 (2); none readmitted
     assert [(r.month, r.discharges, r.readmissions) for r in got] == [
-        (date(2026, 10, 1), 2, 1),
+        (date(2026, 10, 1), 7, 2),
         (date(2026, 11, 1), 2, 0),
     ]
-    assert got[0].readmission_rate == 0.5 and got[0].follow_up_complete and not got[1].follow_up_complete
+    assert got[0].readmission_rate == 2 / 7 and got[0].follow_up_complete and not got[1].follow_up_complete
 
 
 def test_lab_turnaround_median_p90_and_share_over_target(spark):
@@ -132,10 +141,13 @@ def test_stock_closing_usage_and_days_of_supply(spark):
 
 
 def test_news2_daily_aggregates(spark):
+    complete = [("W", date(2026, 11, 2), True, s, s >= 3 and s != 5) for s in (0, 3, 5, 6, 7, 9)]
+    incomplete = [("W", date(2026, 11, 2), False, None, None)] * 2
     facts = spark.createDataFrame(
-        [("W", date(2026, 11, 2), s, s >= 3 and s != 5) for s in (0, 3, 5, 6, 7, 9)],
-        "ward_key string, day date, news2_score int, news2_any_three boolean",
+        complete + incomplete,
+        "ward_key string, day date, news2_complete boolean, news2_score int, news2_any_three boolean",
     )
     row = K.news2_daily(facts).first()
-    assert (row.observations, row.medium_risk, row.high_risk, row.any_parameter_three) == (6, 2, 2, 4)
-    assert row.mean_news2 == 5.0
+    assert (row.observations, row.incomplete_sets) == (8, 2)
+    assert (row.medium_risk, row.high_risk, row.any_parameter_three) == (2, 2, 4)
+    assert row.mean_news2 == 5.0  # (0 + 3 + 5 + 6 + 7 + 9) / 6: incomplete sets do not count as 0

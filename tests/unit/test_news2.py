@@ -3,7 +3,7 @@
 import pytest
 from pyspark.sql import functions as F
 
-from hdp.gold.news2 import with_news2
+from hdp.gold.news2 import PARAMETERS, with_news2
 
 BASE = {
     "respiration_rate": 16,
@@ -103,3 +103,18 @@ def test_any_single_three_flag(spark):
     rows = [BASE, {**BASE, "pulse": 135}]
     flags = with_news2(_frame(spark, rows)).select(F.col("news2_any_three")).collect()
     assert [r[0] for r in flags] == [False, True]
+
+
+@pytest.mark.parametrize("missing", list(BASE))
+def test_a_set_missing_any_parameter_is_incomplete_and_gets_no_score(spark, missing):
+    # before: a missing respiration rate, systolic BP or pulse scored 3, a missing temperature 2
+    row = with_news2(_frame(spark, [{**BASE, missing: None}])).first()
+    assert row.news2_complete is False
+    assert (row.news2_score, row.news2_risk, row.news2_any_three) == (None, None, None)
+    parameter = next(name for name, (_, src) in PARAMETERS.items() if src == missing)
+    assert row[parameter] is None  # the others keep their scores
+
+
+def test_a_complete_set_is_flagged_complete(spark):
+    row = with_news2(_frame(spark, [BASE])).first()
+    assert (row.news2_complete, row.news2_score) == (True, 0)

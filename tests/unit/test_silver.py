@@ -81,6 +81,11 @@ def test_vitals_are_typed_enriched_and_bad_ones_get_reasons(spark):
         {**VITAL, "observation_uid": "O4", "admission_id": "99"},
         {**VITAL, "observation_uid": "O5", "observed_at": "not a time"},
         {**VITAL, "observation_uid": "O6", "observed_at": "2026-11-01 07:59:59+00"},  # before its bed spell
+        {**VITAL, "observation_uid": "O7", "respiration_rate": "18.0", "temperature_c": "37.20"},
+        {**VITAL, "observation_uid": "O8", "pulse": None, "consciousness": ""},  # not charted: incomplete
+        {**VITAL, "observation_uid": "O9", "respiration_rate": "16.5"},  # a rate is a whole number
+        {**VITAL, "observation_uid": "OA", "spo2": "n/a"},
+        {**VITAL, "observation_uid": "OB", "on_oxygen": "maybe"},
     ]
     out = S.clean(dataset("vital_signs"), bronze(spark, "vital_signs", rows), silver_tables(spark))
     got = {r.observation_uid: r[R.REASON] for r in out.collect()}
@@ -91,7 +96,15 @@ def test_vitals_are_typed_enriched_and_bad_ones_get_reasons(spark):
         "O4": R.UNKNOWN_ADMISSION,
         "O5": R.MISSING_VALUE,
         "O6": R.NO_BED_SPELL,
+        "O7": None,
+        "O8": None,
+        "O9": R.UNREADABLE_VALUE,
+        "OA": R.UNREADABLE_VALUE,
+        "OB": R.UNREADABLE_VALUE,
     }
+    by_uid = {r.observation_uid: r for r in out.collect()}
+    assert (by_uid["O7"].respiration_rate, by_uid["O7"].temperature_c) == (18, 37.2)
+    assert (by_uid["O8"].pulse, by_uid["O8"].consciousness) == (None, None)
     good = out.where(F.col("observation_uid") == "O1").first()
     assert (good.ward_code, good.bed_code, good.patient_id, good.spo2, good.on_oxygen) == (
         "W1",
@@ -211,6 +224,26 @@ def test_a_spell_starting_inside_another_on_the_same_bed_is_quarantined(spark):
     got = {r.assignment_id: r[R.REASON] for r in out.collect()}
     # 101 starts while spell 100 (silver, open) holds W1-01; 102 is alone on W1-02; W1-09 is not a bed
     assert got == {101: R.OVERLAPPING_BED_ASSIGNMENT, 102: None, 103: R.UNKNOWN_BED, 104: R.END_BEFORE_START}
+
+
+def test_a_backdated_spell_overlapping_a_held_one_from_the_left_is_quarantined(spark):
+    spell = {"admission_id": "10", "bed_code": "W1-01", "updated_at": "2026-11-02 10:00:00+00"}
+    rows = [
+        # backdated: starts before silver's open spell 100 (W1-01 from 2026-11-01 08:00) and ends inside it;
+        # before, only a spell starting inside an earlier one was caught, so this one passed
+        {**spell, "assignment_id": "201", "start_at": "2026-11-01 06:00:00+00", "end_at": "2026-11-01 09:00:00+00"},
+        # ends exactly when spell 100 starts: no shared time
+        {**spell, "assignment_id": "202", "start_at": "2026-11-01 05:00:00+00", "end_at": "2026-11-01 06:00:00+00"},
+        # two new spells on W1-02 sharing 09:00-09:30: the later-starting one is held
+        {**spell, "assignment_id": "203", "bed_code": "W1-02", "start_at": "2026-11-02 08:00:00+00",
+         "end_at": "2026-11-02 09:30:00+00"},
+        {**spell, "assignment_id": "204", "bed_code": "W1-02", "start_at": "2026-11-02 09:00:00+00",
+         "end_at": "2026-11-02 11:00:00+00"},
+    ]  # fmt: skip
+    out = S.clean(dataset("bed_assignments"), bronze(spark, "bed_assignments", rows), silver_tables(spark))
+    got = {r.assignment_id: r[R.REASON] for r in out.collect()}
+    overlap = R.OVERLAPPING_BED_ASSIGNMENT
+    assert got == {201: overlap, 202: None, 203: None, 204: overlap}
 
 
 def test_latest_version_wins_whatever_the_arrival_order(spark):

@@ -21,7 +21,8 @@ def dim_patient(patients: DataFrame, secret: str, as_of: datetime) -> DataFrame:
         F.col("sex"),
         F.when(age >= TOP_CODED_AGE, F.lit(None)).otherwise(F.year("date_of_birth")).alias("birth_year"),
         F.when(age >= TOP_CODED_AGE, F.lit(f"{TOP_CODED_AGE}+"))
-        .when(age < 18, F.lit("0-17"))
+        .when(age < 18, F.lit("0-17"))  # children, then adults: bands never overlap
+        .when(age < 20, F.lit("18-19"))
         .otherwise(
             F.concat(
                 (F.floor(age / 10) * 10).cast("int").cast("string"),

@@ -88,6 +88,7 @@ def fact_vital_sign(vitals: DataFrame, patients: DataFrame, secret: str) -> Data
         F.hour("observed_at").alias("time_key"),
         *VITAL_PARAMETERS,
         *PARAMETERS,
+        "news2_complete",
         "news2_score",
         "news2_any_three",
         "news2_risk",

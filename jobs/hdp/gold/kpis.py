@@ -14,6 +14,9 @@ from hdp.gold.news2 import HIGH_RISK_MIN, MEDIUM_RISK_MIN
 from hdp.reference import LAB_TURNAROUND_TARGET_MINUTES
 
 READMISSION_DAYS = 30
+NOT_INDEX_DISPOSITIONS = ("died", "transfer_out")
+PLANNED_ADMISSION_TYPES = ("elective", "transfer_in")
+UNKNOWN_WARD = "unknown"  # the ward of a stay that no bed spell places
 STOCK_USAGE_DAYS = 7
 
 
@@ -76,21 +79,35 @@ def ward_census_daily(
     first_day: date,
     last_day: date,
 ) -> DataFrame:
+    """Admissions and discharges are counted from the admission itself: a stay no bed spell places (a day
+    case without a bed, a first spell held in quarantine) counts under the ward `unknown`."""
     spark = admissions.sparkSession
-    grid = wards.select("ward_key").crossJoin(_days(spark, first_day, last_day))
     midnight = occupancy.where(F.hour("hour_start") == 0).select(
         "ward_key", F.to_date("hour_start").alias("day"), F.col("occupied_beds").alias("midnight_census")
     )
-    stays = admissions.join(admission_wards(assignments), on="admission_id", how="inner")
+    stays = admissions.join(admission_wards(assignments), on="admission_id", how="left")
     admitted = stays.groupBy(
-        F.col("admit_ward_key").alias("ward_key"), F.to_date("admitted_at").alias("day")
+        F.coalesce("admit_ward_key", F.lit(UNKNOWN_WARD)).alias("ward_key"),
+        F.to_date("admitted_at").alias("day"),
     ).agg(F.count("*").cast("int").alias("admissions"))
     los_days = (F.unix_timestamp("discharged_at") - F.unix_timestamp("admitted_at")) / 86400.0
     discharged = (
         stays.where(F.col("discharged_at").isNotNull())
-        .groupBy(F.col("discharge_ward_key").alias("ward_key"), F.to_date("discharged_at").alias("day"))
+        .groupBy(
+            F.coalesce("discharge_ward_key", F.lit(UNKNOWN_WARD)).alias("ward_key"),
+            F.to_date("discharged_at").alias("day"),
+        )
         .agg(F.count("*").cast("int").alias("discharges"), F.avg(los_days).alias("alos_days"))
     )
+    days = _days(spark, first_day, last_day)
+    unplaced = (
+        admitted.select("ward_key", "day")
+        .unionByName(discharged.select("ward_key", "day"))
+        .where(F.col("ward_key") == UNKNOWN_WARD)
+        .join(days, on="day", how="left_semi")
+        .distinct()
+    )
+    grid = wards.select("ward_key").crossJoin(days).unionByName(unplaced)
     return (
         grid.join(midnight, on=["ward_key", "day"], how="left")
         .join(admitted, on=["ward_key", "day"], how="left")
@@ -107,13 +124,22 @@ def ward_census_daily(
 
 
 def readmission_monthly(admissions: DataFrame, as_of: datetime) -> DataFrame:
-    """Share of discharges (alive) followed by a new admission of the same patient within 30 days."""
-    d = admissions.where(
-        F.col("discharged_at").isNotNull() & (F.col("discharge_disposition") != "died")
-    ).alias("d")
-    n = admissions.alias("n")
+    """Share of index discharges followed by an unplanned admission of the same patient within 30 days.
+
+    - Index discharges: every discharge except deaths and transfers out to another hospital (their
+      follow-up belongs to the receiving hospital); a discharge with no disposition recorded counts.
+    - Readmission: a later admission whose calendar day is at most 30 days after the discharge's day (day
+      30 counts whatever the clock time), excluding planned (elective) admissions and transfers in, as the
+      CMS and NHS 30-day measures do."""
+    index = F.col("discharged_at").isNotNull() & ~F.coalesce(
+        F.col("discharge_disposition").isin(*NOT_INDEX_DISPOSITIONS), F.lit(False)
+    )
+    d = admissions.where(index).alias("d")
+    n = admissions.where(
+        ~F.coalesce(F.col("admission_type").isin(*PLANNED_ADMISSION_TYPES), F.lit(False))
+    ).alias("n")
     within = F.col("n.admitted_at") > F.col("d.discharged_at")
-    within &= F.col("n.admitted_at") <= F.col("d.discharged_at") + F.expr(f"INTERVAL {READMISSION_DAYS} DAYS")
+    within &= F.to_date("n.admitted_at") <= F.date_add(F.to_date("d.discharged_at"), READMISSION_DAYS)
     readmitted = d.join(n, (F.col("d.patient_id") == F.col("n.patient_id")) & within, how="left_semi").select(
         F.col("admission_id"), F.lit(True).alias("readmitted")
     )
@@ -194,11 +220,18 @@ def pharmacy_stock_daily(stock_facts: DataFrame, first_day: date, last_day: date
 
 
 def news2_daily(vital_facts: DataFrame) -> DataFrame:
-    score = F.col("news2_score")
+    """Per ward and day. Scores aggregate complete observation sets only; incomplete sets are counted
+    apart (`incomplete_sets`), so a ward that charts partially shows it instead of looking well."""
+    score = F.col("news2_score")  # NULL for an incomplete set: avg and the sums below skip it
+
+    def count(condition) -> F.Column:
+        return F.count_if(condition).cast("int")
+
     return vital_facts.groupBy("ward_key", "day").agg(
         F.count("*").cast("int").alias("observations"),
+        count(~F.col("news2_complete")).alias("incomplete_sets"),
         F.avg(score).alias("mean_news2"),
-        F.sum(score.between(MEDIUM_RISK_MIN, HIGH_RISK_MIN - 1).cast("int")).cast("int").alias("medium_risk"),
-        F.sum((score >= HIGH_RISK_MIN).cast("int")).cast("int").alias("high_risk"),
-        F.sum(F.col("news2_any_three").cast("int")).cast("int").alias("any_parameter_three"),
+        count(score.between(MEDIUM_RISK_MIN, HIGH_RISK_MIN - 1)).alias("medium_risk"),
+        count(score >= HIGH_RISK_MIN).alias("high_risk"),
+        count(F.col("news2_any_three")).alias("any_parameter_three"),
     )

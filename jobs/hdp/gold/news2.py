@@ -60,16 +60,29 @@ PARAMETERS = {
 
 
 def with_news2(vitals: DataFrame) -> DataFrame:
-    """Adds the seven parameter scores, `news2_score`, `news2_any_three` and `news2_risk`."""
-    scored = vitals.select("*", *[fn(F.col(src)).alias(name) for name, (fn, src) in PARAMETERS.items()])
+    """Adds the seven parameter scores, `news2_complete`, `news2_score`, `news2_any_three` and `news2_risk`.
+
+    NEWS2 is scored on a complete set of observations only (RCP 2017): a missing parameter gets no score
+    (never the band a NULL falls through to), and an incomplete set gets no total, no risk and no
+    any-three flag — it is kept, flagged `news2_complete = false`, and counted apart by the KPIs."""
+    present = {name: F.col(src).isNotNull() for name, (_, src) in PARAMETERS.items()}
+    scored = vitals.select(
+        "*",
+        *[F.when(present[name], fn(F.col(src))).alias(name) for name, (fn, src) in PARAMETERS.items()],
+    )
+    complete = F.lit(True)
+    for flag in present.values():
+        complete = complete & flag
     total = sum((F.col(name) for name in PARAMETERS), F.lit(0))
     any_three = F.greatest(*[F.col(name) for name in PARAMETERS]) >= SINGLE_PARAMETER_RED
     return (
-        scored.withColumn("news2_score", total)
-        .withColumn("news2_any_three", any_three)
+        scored.withColumn("news2_complete", complete)
+        .withColumn("news2_score", F.when(complete, total))
+        .withColumn("news2_any_three", F.when(complete, any_three))
         .withColumn(
             "news2_risk",
-            F.when(F.col("news2_score") >= HIGH_RISK_MIN, "high")
+            F.when(~complete, F.lit(None))
+            .when(F.col("news2_score") >= HIGH_RISK_MIN, "high")
             .when(F.col("news2_score") >= MEDIUM_RISK_MIN, "medium")
             .when(F.col("news2_any_three"), "low-medium")
             .otherwise("low"),

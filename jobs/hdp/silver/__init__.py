@@ -61,10 +61,12 @@ def _order(df: DataFrame, ds: Dataset) -> list[str]:
     return [*ds.versions, f"xxhash64({data_cols})"]
 
 
-def ranked(df: DataFrame, ds: Dataset) -> DataFrame:
-    """`__n` = 1 for the latest version of each business key, 2 for the one before, and so on."""
+def ranked(df: DataFrame, ds: Dataset, within: str | None = None) -> DataFrame:
+    """`__n` = 1 for the latest version of each business key, 2 for the one before, and so on (separately
+    for each value of the column `within`, when given)."""
     order = [F.expr(c.replace("{a}.", "")) if "{a}" in c else F.col(c) for c in _order(df, ds)]
-    w = Window.partitionBy(*ds.key).orderBy(*[c.desc_nulls_last() for c in order])
+    keys = [*ds.key, within] if within else list(ds.key)
+    w = Window.partitionBy(*keys).orderBy(*[c.desc_nulls_last() for c in order])
     return df.withColumn("__n", F.row_number().over(w))
 
 
@@ -162,7 +164,12 @@ def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchR
         bronze = spark.createDataFrame([], bronze_schema(ds))
     held = lake.read(held_uri)
     retry = _retry(held, ds, batches)
-    rows_in, rows_retried = bronze.count(), (retry.count() if retry is not None else 0)
+    taken = bronze.withColumn("__retried", F.lit(False))
+    if retry is not None:
+        taken = taken.unionByName(retry.withColumn("__retried", F.lit(True)))
+    # the rows taken, counted before any transform (so a transform that drops or multiplies rows shows)
+    taken_counts = {r["__retried"]: r["count"] for r in taken.groupBy("__retried").count().collect()}
+    rows_in, rows_retried = taken_counts.get(False, 0), taken_counts.get(True, 0)
     if not rows_in and not rows_retried:  # nothing to do; the table exists from now on all the same
         lake.create(empty_silver(spark, ds.name), silver_uri, [ds.partition_by] if ds.partition_by else [])
         return {
@@ -170,9 +177,8 @@ def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchR
             "quarantine_reasons": {},
             "affected_days": None,
         }
-    taken = bronze.unionByName(retry) if rows_retried else bronze
 
-    typed = clean(ds, taken, silver_of)
+    typed = clean(ds, taken.drop("__retried"), silver_of)
     # the same source row more than once in this run (re-read by the lookback, or parked and re-read)
     copies = Window.partitionBy("_row_id").orderBy("_batch_id")
     typed = typed.withColumn("__copy", F.row_number().over(copies))
@@ -187,11 +193,23 @@ def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchR
         f"INTERVAL {settings.park_hours} HOURS"
     )
     typed = typed.withColumn("_verdict", verdict(park_until, end)).withColumn("_park_until", park_until)
-    typed = typed.localCheckpoint()
-    first_copy = typed.where(F.col("__copy") == 1).drop("__copy")
-    # one pass counts the copies, and the rows rejected and parked by reason
-    tally = typed.groupBy((F.col("__copy") > 1).alias("copy"), "_verdict", R.REASON).count().collect()
+    # versions of one key among the valid rows of the run: the latest is `__n` = 1, older ones are duplicates
+    candidate = (F.col("__copy") == 1) & (F.col("_verdict") == VALID)
+    typed = ranked(typed.withColumn("__candidate", candidate), ds, within="__candidate").localCheckpoint()
+    first_copy = typed.where(F.col("__copy") == 1).drop("__copy", "__candidate", "__n")
+    # one pass counts the copies, the older versions, and the rows rejected and parked by reason
+    tally = (
+        typed.groupBy(
+            (F.col("__copy") > 1).alias("copy"),
+            (F.col("__candidate") & (F.col("__n") > 1)).alias("older"),
+            "_verdict",
+            R.REASON,
+        )
+        .count()
+        .collect()
+    )
     copies_dup = sum(r["count"] for r in tally if r["copy"])
+    batch_dup = sum(r["count"] for r in tally if r["older"])
     n_rejected = sum(r["count"] for r in tally if not r["copy"] and r["_verdict"] == REJECTED)
     n_parked = sum(r["count"] for r in tally if not r["copy"] and r["_verdict"] == PARKED)
     reasons: dict[str, int] = {}
@@ -199,26 +217,25 @@ def _process(spark, lake: Lake, settings: Settings, ds: Dataset, batches: BatchR
         if not r["copy"] and r["_verdict"] != VALID:
             reasons[r[R.REASON]] = reasons.get(r[R.REASON], 0) + r["count"]
 
-    valid = first_copy.where(F.col("_verdict") == VALID).drop(
-        *WORK_COLUMNS, "_verdict", "_park_until", "__held_batch"
+    winners = typed.where(F.col("__candidate") & (F.col("__n") == 1)).drop(
+        *WORK_COLUMNS, "_verdict", "_park_until", "__held_batch", "__copy", "__candidate", "__n"
     )
-    versions = ranked(valid, ds)
-    batch_dup = versions.where(F.col("__n") > 1).count()
-    winners = versions.where(F.col("__n") == 1).drop("__n")
 
-    # against the current silver table: versions not newer than what it holds are duplicates; the rows a
-    # change replaces tell which days it leaves (a corrected date changes gold on the old day too)
+    # against the current silver table, in one pass: versions not newer than what it holds are duplicates,
+    # and the days of the rows a change replaces are affected too (a corrected date changes the old day)
     existing = silver_of(ds.name)
     is_newer = newer(_order(winners, ds))
     same_key = " AND ".join(f"s.`{k}` <=> t.`{k}`" for k in ds.key)
     matched = winners.alias("s").join(existing.alias("t"), F.expr(same_key), "left")
+    found = F.col(f"t.`{ds.key[0]}`").isNotNull()
     tally = matched.agg(
         F.count(F.lit(1)).alias("winners"),
-        F.count_if(F.col(f"t.`{ds.key[0]}`").isNotNull() & ~F.expr(is_newer)).alias("stale"),
+        F.count_if(found & ~F.expr(is_newer)).alias("stale"),
+        *_day_span(ds, batches, "s"),
+        *_day_span(ds, batches, "t"),
     ).first()
     n_stale = tally["stale"]
-    replaced = existing.join(winners.select(*ds.key), on=list(ds.key), how="left_semi")
-    affected = _affected_days(winners.unionByName(replaced), ds, batches)
+    affected = _affected_days(tally)
     partition = [ds.partition_by] if ds.partition_by else []
     merged = {"inserted": 0, "updated": 0}
     if tally["winners"] > n_stale:  # a commit only when some version is newer than silver's
@@ -277,17 +294,26 @@ def _holds_rows_of(table: DataFrame | None, batches: BatchRange) -> bool:
     )
 
 
-def _affected_days(rows: DataFrame, ds: Dataset, batches: BatchRange) -> list[str] | None:
+def _day_span(ds: Dataset, batches: BatchRange, alias: str) -> list[F.Column]:
+    """First and last day the rows (of `alias`) cover, as aggregates: what gold must recompute."""
     cols = AFFECTED_DAYS.get(ds.name)
     if not cols:
-        return None
+        return []
     last_moment = F.lit(batches.end).cast("timestamp")
-    first, last = cols
-    row = rows.select(
-        F.min(F.to_date(first)).alias("a"),
-        F.max(F.to_date(F.least(F.coalesce(F.col(last), last_moment), last_moment))).alias("b"),
-    ).first()
-    return None if row["a"] is None else [str(row["a"]), str(row["b"])]
+    first, last = (F.col(f"{alias}.`{c}`") for c in cols)
+    open_end = F.least(F.coalesce(last, last_moment), last_moment)  # still open: up to the batch's end
+    return [
+        F.min(F.to_date(first)).alias(f"{alias}_first"),
+        F.max(F.when(first.isNotNull(), F.to_date(open_end))).alias(f"{alias}_last"),
+    ]
+
+
+def _affected_days(tally) -> list[str] | None:
+    """The span of the winners' days and of the days of the rows they replace, or None."""
+    row = tally.asDict()
+    firsts = [row[c] for c in ("s_first", "t_first") if row.get(c) is not None]
+    lasts = [row[c] for c in ("s_last", "t_last") if row.get(c) is not None]
+    return [str(min(firsts)), str(max(lasts))] if firsts else None
 
 
 def empty_silver(spark: SparkSession, name: str) -> DataFrame:

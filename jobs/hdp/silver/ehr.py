@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from hdp.reference import AVPU_CODES, WARD_TYPES
@@ -21,6 +21,7 @@ def far_future():
 
 
 # Physiologically possible ranges (not normal ranges): outside them a reading is an entry or device error.
+TRUE, FALSE = ("t", "true", "1", "yes", "y"), ("f", "false", "0", "no", "n")
 POSSIBLE = {
     "respiration_rate": (1, 80),
     "spo2": (40, 100),
@@ -68,7 +69,7 @@ def beds(bronze: DataFrame, silver: Lookup) -> DataFrame:
 
 def patients(bronze: DataFrame, silver: Lookup) -> DataFrame:
     typed = bronze.select(
-        R.integer("patient_id").cast("long").alias("patient_id"),
+        R.identifier("patient_id").alias("patient_id"),
         F.upper(F.trim("mrn")).alias("mrn"),
         F.trim("first_name").alias("first_name"),
         F.trim("last_name").alias("last_name"),
@@ -95,8 +96,8 @@ def patients(bronze: DataFrame, silver: Lookup) -> DataFrame:
 
 def admissions(bronze: DataFrame, silver: Lookup) -> DataFrame:
     typed = bronze.select(
-        R.integer("admission_id").cast("long").alias("admission_id"),
-        R.integer("patient_id").cast("long").alias("patient_id"),
+        R.identifier("admission_id").alias("admission_id"),
+        R.identifier("patient_id").alias("patient_id"),
         R.ts("admitted_at").alias("admitted_at"),
         R.ts("discharged_at").alias("discharged_at"),
         F.lower(F.trim("admission_type")).alias("admission_type"),
@@ -121,8 +122,8 @@ def admissions(bronze: DataFrame, silver: Lookup) -> DataFrame:
 
 def bed_assignments(bronze: DataFrame, silver: Lookup) -> DataFrame:
     typed = bronze.select(
-        R.integer("assignment_id").cast("long").alias("assignment_id"),
-        R.integer("admission_id").cast("long").alias("admission_id"),
+        R.identifier("assignment_id").alias("assignment_id"),
+        R.identifier("admission_id").alias("admission_id"),
         F.trim("bed_code").alias("bed_code"),
         R.ts("start_at").alias("start_at"),
         R.ts("end_at").alias("end_at"),
@@ -148,8 +149,11 @@ def bed_assignments(bronze: DataFrame, silver: Lookup) -> DataFrame:
 
 
 def _flag_overlaps(new: DataFrame, existing: DataFrame | None) -> DataFrame:
-    """A new spell that starts before an earlier spell on the same bed ends is an OVERLAPPING_BED_ASSIGNMENT.
-    Earlier spells are the valid new ones and the current silver ones (other ids)."""
+    """A new spell that shares time with another spell on the same bed is an OVERLAPPING_BED_ASSIGNMENT:
+    it starts before an earlier-starting spell ends (new or in silver), or it starts before a spell silver
+    holds already and ends after that one starts (a backdated move, from the left). Between two new spells
+    the later-starting one is held. An open spell holds its bed until it ends; spells that only touch
+    (one ends when the other starts) share no time."""
     candidates = new.where(F.col(R.REASON).isNull()).select(
         "_row", "assignment_id", "bed_code", "start_at", "end_at"
     )
@@ -162,15 +166,17 @@ def _flag_overlaps(new: DataFrame, existing: DataFrame | None) -> DataFrame:
                 F.lit(None).cast("long").alias("_row"), "assignment_id", "bed_code", "start_at", "end_at"
             )
         )
-    earlier = (
-        Window.partitionBy("bed_code")
-        .orderBy("start_at", "assignment_id")
-        .rowsBetween(Window.unboundedPreceding, -1)
+    by_start = Window.partitionBy("bed_code").orderBy("start_at", "assignment_id")
+    end = F.coalesce("end_at", far_future())
+    earlier_end = F.max(end).over(by_start.rowsBetween(Window.unboundedPreceding, -1))
+    held = F.col("_row").isNull()  # a spell silver holds
+    later_held_start = F.min(F.when(held, F.col("start_at"))).over(
+        by_start.rowsBetween(1, Window.unboundedFollowing)
     )
     flagged = (
-        spells.withColumn("_prev_end", F.max(F.coalesce("end_at", far_future())).over(earlier))
-        .where(F.col("_row").isNotNull() & (F.col("start_at") < F.col("_prev_end")))
-        .select("assignment_id", F.lit(True).alias("_overlaps"))
+        spells.withColumn("_overlaps", (F.col("start_at") < earlier_end) | (later_held_start < end))
+        .where(~held & F.col("_overlaps"))
+        .select("assignment_id", "_overlaps")
     )
     return (
         new.join(flagged, on="assignment_id", how="left")
@@ -203,21 +209,35 @@ def attach_covering(
     return joined.select(*df.columns, *[F.col(f"__{c}").alias(c) for c in take])
 
 
+def _flag(name: str) -> Column:
+    value = F.lower(F.trim(name))
+    return F.when(value.isin(*TRUE), F.lit(True)).when(value.isin(*FALSE), F.lit(False))
+
+
 def vital_signs(bronze: DataFrame, silver: Lookup) -> DataFrame:
+    """Observation sets as charted: a parameter may be missing (the set is then incomplete, and NEWS2 is
+    not scored on it in gold); a parameter sent but unreadable rejects the row."""
+    measured = {
+        "respiration_rate": R.integer("respiration_rate"),
+        "spo2": R.integer("spo2"),
+        "on_oxygen": _flag("on_oxygen"),
+        "systolic_bp": R.integer("systolic_bp"),
+        "diastolic_bp": R.integer("diastolic_bp"),
+        "pulse": R.integer("pulse"),
+        "temperature_c": R.decimal("temperature_c"),
+    }
+    unreadable = F.lit(False)
+    for name, parsed in measured.items():
+        unreadable = unreadable | R.unreadable(name, parsed)
     typed = bronze.select(
         F.trim("observation_uid").alias("observation_uid"),
-        R.integer("vital_id").cast("long").alias("vital_id"),
-        R.integer("admission_id").cast("long").alias("admission_id"),
+        R.identifier("vital_id").alias("vital_id"),
+        R.identifier("admission_id").alias("admission_id"),
         R.ts("observed_at").alias("observed_at"),
-        R.integer("respiration_rate").alias("respiration_rate"),
-        R.integer("spo2").alias("spo2"),
-        F.lower("on_oxygen").isin("t", "true", "1", "yes").alias("on_oxygen"),
-        R.integer("systolic_bp").alias("systolic_bp"),
-        R.integer("diastolic_bp").alias("diastolic_bp"),
-        R.integer("pulse").alias("pulse"),
-        F.upper(F.trim("consciousness")).alias("consciousness"),
-        R.decimal("temperature_c").alias("temperature_c"),
+        *[parsed.alias(name) for name, parsed in measured.items()],
+        F.nullif(F.upper(F.trim("consciousness")), F.lit("")).alias("consciousness"),
         R.ts("updated_at").alias("updated_at"),
+        unreadable.alias("__unreadable"),
         *PASS,
     )
     admissions = silver("admissions").select("admission_id", "patient_id")
@@ -243,9 +263,14 @@ def vital_signs(bronze: DataFrame, silver: Lookup) -> DataFrame:
                 | F.col("observed_at").isNull()
                 | F.col("updated_at").isNull(),
             ),
+            (R.UNREADABLE_VALUE, F.col("__unreadable")),
             (R.IMPOSSIBLE_VALUE, impossible),
-            (R.UNKNOWN_CODE, F.col("consciousness").isNull() | ~F.col("consciousness").isin(*AVPU_CODES)),
+            (R.UNKNOWN_CODE, ~F.col("consciousness").isin(*AVPU_CODES)),  # NULL: not charted
             (R.UNKNOWN_ADMISSION, F.col("patient_id").isNull()),
             (R.NO_BED_SPELL, F.col("ward_code").isNull()),
         ),
-    ).withColumn("observed_date", F.to_date("observed_at"))
+    ).select(
+        *[c for c in typed.columns if c != "__unreadable"],
+        R.REASON,
+        F.to_date("observed_at").alias("observed_date"),
+    )

@@ -29,7 +29,7 @@ def drugs(bronze: DataFrame, silver: Lookup) -> DataFrame:
 
 def stock_levels(bronze: DataFrame, silver: Lookup) -> DataFrame:
     typed = bronze.select(
-        R.integer("entry_id").cast("long").alias("entry_id"),
+        R.identifier("entry_id").alias("entry_id"),
         F.upper(F.trim("drug_code")).alias("drug_code"),
         R.integer("on_hand").alias("on_hand"),
         R.ts("recorded_at").alias("recorded_at"),

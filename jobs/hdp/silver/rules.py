@@ -10,6 +10,7 @@ REASON = "_reject_reason"
 # Reason codes written to quarantine (docs/data-dictionary.md lists them).
 MISSING_VALUE = "MISSING_VALUE"
 MALFORMED_LINE = "MALFORMED_LINE"
+UNREADABLE_VALUE = "UNREADABLE_VALUE"  # a value sent that is not of its type (a rate of "abc" or "16.5")
 IMPOSSIBLE_VALUE = "IMPOSSIBLE_VALUE"
 UNKNOWN_CODE = "UNKNOWN_CODE"
 UNKNOWN_UNIT = "UNKNOWN_UNIT"
@@ -17,7 +18,8 @@ UNKNOWN_PATIENT = "UNKNOWN_PATIENT"
 UNKNOWN_ADMISSION = "UNKNOWN_ADMISSION"
 UNKNOWN_WARD = "UNKNOWN_WARD"
 UNKNOWN_BED = "UNKNOWN_BED"
-NO_BED_SPELL = "NO_BED_SPELL"  # an observation at a time no bed spell of its stay covers (no ward to count it in)
+# an observation at a time no bed spell of its stay covers: no ward to count it in
+NO_BED_SPELL = "NO_BED_SPELL"
 UNKNOWN_DRUG = "UNKNOWN_DRUG"
 DISCHARGE_BEFORE_ADMISSION = "DISCHARGE_BEFORE_ADMISSION"
 END_BEFORE_START = "END_BEFORE_START"
@@ -56,8 +58,20 @@ def ts(name: str) -> Column:
     return F.try_to_timestamp(F.col(name))
 
 
+def identifier(name: str) -> Column:
+    return F.col(name).try_cast("long")
+
+
 def integer(name: str) -> Column:
-    return F.col(name).try_cast("int")
+    """A whole number, also when a feed sends it as a decimal string ("16.0"); NULL when absent, not a
+    number, or not whole (`unreadable` tells those apart from absent)."""
+    d = F.col(name).try_cast("double")
+    return F.when((d == F.floor(d)) & (F.abs(d) < 2**31), d.cast("int"))
+
+
+def unreadable(raw: str, parsed: Column) -> Column:
+    """A value was sent (not blank) but could not be read as its type."""
+    return F.col(raw).isNotNull() & (F.trim(F.col(raw)) != "") & parsed.isNull()
 
 
 def decimal(name: str) -> Column:

@@ -42,6 +42,7 @@ class ScenarioSpec:
     end: datetime = datetime(2026, 11, 27, tzinfo=timezone.utc)
     seed: int = 42
     defect_rate: float = 0.01
+    incomplete_vitals_rate: float = 0.03  # observation sets charted without one parameter (as wards do)
 
     def __post_init__(self) -> None:
         if self.beds < 20:
@@ -50,6 +51,8 @@ class ScenarioSpec:
             raise ValueError("days must be between 1 and 366")
         if not 0 <= self.defect_rate <= 0.2:
             raise ValueError("defect_rate must be between 0 and 0.2")
+        if not 0 <= self.incomplete_vitals_rate <= 1:
+            raise ValueError("incomplete_vitals_rate must be between 0 and 1")
 
     @property
     def start(self) -> datetime:
@@ -359,7 +362,33 @@ def _vitals(spec, rng, assignments: pd.DataFrame, admissions: pd.DataFrame) -> p
     df["observation_uid"] = [f"OBS-{spec.seed}-{i:09d}" for i in df["vital_id"]]
     df["created_at"] = df["observed_at"] + pd.Timedelta(seconds=90)
     df["updated_at"] = df["created_at"]
+    _chart_gaps(df, spec)
     return df
+
+
+NEWS2_INPUTS = (
+    "respiration_rate",
+    "spo2",
+    "on_oxygen",
+    "systolic_bp",
+    "pulse",
+    "consciousness",
+    "temperature_c",
+)
+
+
+def _chart_gaps(vitals: pd.DataFrame, spec: ScenarioSpec) -> None:
+    """Real charts have incomplete observation sets: a share of them misses one NEWS2 parameter. Drawn
+    from a stream of its own, so the rest of the hospital is the same whatever the rate."""
+    rng = np.random.default_rng([spec.seed, 1])
+    gap = rng.random(len(vitals)) < spec.incomplete_vitals_rate
+    missing = rng.choice(NEWS2_INPUTS, size=len(vitals))
+    for name in NEWS2_INPUTS:
+        if pd.api.types.is_integer_dtype(vitals[name]):
+            vitals[name] = vitals[name].astype("Int64")
+        elif pd.api.types.is_bool_dtype(vitals[name]):
+            vitals[name] = vitals[name].astype("object")
+        vitals.loc[gap & (missing == name), name] = None
 
 
 def _observation(rng, admission_id: int, t: pd.Timestamp, s: float) -> dict:

@@ -23,6 +23,10 @@ from hdp.progress import Progress
 from hdp.warehouse.dialects import DIALECTS, Window, quote_ident
 
 ANALYST_ROLE = "hdp_analyst"
+# Per gold table, the Delta version the warehouse holds: a table whose gold version has not moved since its
+# last load is skipped (re-running a batch commits nothing in gold, so it loads nothing either). It ties
+# each warehouse table to the gold version it came from: `VERSION AS OF` shows what an analyst saw.
+LOAD_STATE = "load_state"
 
 
 class WarehouseUnavailable(RetryLater):
@@ -98,11 +102,18 @@ def _load_postgres_tables(conn, lake: Lake, settings: Settings, windows: dict, p
     report = {}
     with conn, conn.cursor() as cur:  # one transaction: analysts never see half a batch
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+        loaded = _loaded_versions(cur, schema)
         for table in GOLD_TABLES:
             if table.name not in windows:
                 continue
             with progress.step(f"warehouse {table.name}") as step:
-                df = gold_rows(lake, settings, table, windows[table.name])
+                version = lake.version(f"{settings.layer('gold')}/{table.name}")
+                w = windows[table.name]
+                if loaded.get(table.name) == version:  # the warehouse holds this gold version already
+                    report[table.name] = {"rows": 0, "window": None, "gold_version": version}
+                    step.done(f"unchanged since gold version {version}")
+                    continue
+                df = gold_rows(lake, settings, table, w)
                 columns = df.columns
                 cur.execute(dialect.create_table(schema, table, df.schema))
                 stage = quote_ident(f"stage_{table.name}")
@@ -113,13 +124,31 @@ def _load_postgres_tables(conn, lake: Lake, settings: Settings, windows: dict, p
                 cur.copy_expert(dialect.copy_into_stage(stage, columns), buf)
                 cur.execute(f"SELECT count(*) FROM {stage}")
                 rows = cur.fetchone()[0]
-                for statement in dialect.replace_rows(schema, table, stage, columns, windows[table.name]):
+                for statement in dialect.replace_rows(schema, table, stage, columns, w):
                     cur.execute(statement)
-                w = windows[table.name]
-                report[table.name] = {"rows": rows, "window": [w.first, w.last] if w else None}
+                cur.execute(
+                    f"INSERT INTO {quote_ident(schema)}.{LOAD_STATE} VALUES (%s, %s) ON CONFLICT (gold_table) "
+                    "DO UPDATE SET gold_version = EXCLUDED.gold_version",
+                    (table.name, version),
+                )
+                report[table.name] = {
+                    "rows": rows,
+                    "window": [w.first, w.last] if w else None,
+                    "gold_version": version,
+                }
                 step.done(f"{rows} rows")
         _grant_analysts(cur, schema)
     return report
+
+
+def _loaded_versions(cur, schema: str) -> dict[str, int]:
+    """The gold table versions the warehouse holds (written in the same transaction as their rows)."""
+    cur.execute(
+        f"CREATE TABLE IF NOT EXISTS {quote_ident(schema)}.{LOAD_STATE} "
+        "(gold_table text PRIMARY KEY, gold_version bigint NOT NULL)"
+    )
+    cur.execute(f"SELECT gold_table, gold_version FROM {quote_ident(schema)}.{LOAD_STATE}")
+    return dict(cur.fetchall())
 
 
 def _grant_analysts(cur, schema: str) -> None:
