@@ -30,16 +30,17 @@ down: ## stop the PostgreSQL and pharmacy API that `make demo` left running
 	@if [ -x $(BIN)/hdp ]; then $(BIN)/hdp down; else echo "nothing to stop"; fi
 
 lint: install ## ruff
-	$(BIN)/ruff check jobs tests
-	$(BIN)/ruff format --check jobs tests
+	$(BIN)/ruff check jobs tests dags
+	$(BIN)/ruff format --check jobs tests dags
 
 format: install
-	$(BIN)/ruff format jobs tests
-	$(BIN)/ruff check --fix jobs tests
+	$(BIN)/ruff format jobs tests dags
+	$(BIN)/ruff check --fix jobs tests dags
 
-test: install tools ## lint, unit, integration, end-to-end and infrastructure tests
-	$(BIN)/ruff check jobs tests
-	$(BIN)/python -m pytest
+test: install tools airflow-install ## lint, unit, integration, end-to-end, infrastructure and DAG tests
+	$(BIN)/ruff check jobs tests dags
+	$(BIN)/python -m pytest --ignore=tests/dags
+	$(AIRFLOW_VENV)/bin/python -m pytest tests/dags
 
 test-fast: install ## unit tests only
 	$(BIN)/python -m pytest tests/unit
