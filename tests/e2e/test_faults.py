@@ -98,7 +98,7 @@ class Lakes:
         )
 
 
-def _wait_for_line(proc: subprocess.Popen, marker: str, timeout: float = 300) -> list[str]:
+def _wait_for_line(proc: subprocess.Popen, marker: str, timeout: float = 900) -> list[str]:
     seen, deadline = [], time.monotonic() + timeout
     for line in proc.stderr:
         seen.append(line)
