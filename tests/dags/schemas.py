@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-CRDS = ROOT.parent / "shared" / "crds"
+CRDS = ROOT / "tests" / "crds"  # copies of ../shared/crds (tests/crds/SOURCES.md): a clone anywhere has them
 SPARK_APPLICATION_CRD = CRDS / "sparkoperator.k8s.io_sparkapplications.yaml"
 
 
@@ -42,7 +42,7 @@ def _strict(schema):
 def spark_application_validator() -> jsonschema.Draft7Validator:
     if not SPARK_APPLICATION_CRD.exists():
         raise FileNotFoundError(
-            f"{SPARK_APPLICATION_CRD} is missing: the CRD schemas live in shared/crds beside the repository"
+            f"{SPARK_APPLICATION_CRD} is missing: the CRD schemas live in tests/crds (copies of the platform's shared/crds)"
         )
     crd = yaml.safe_load(SPARK_APPLICATION_CRD.read_text())
     (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1beta2"]

@@ -19,7 +19,7 @@ from .conftest import ROOT, TOOLS, run
 CHART = ROOT / "helm" / "hdp"
 RELEASES = ROOT / "helm" / "releases"
 FIXTURES = Path(__file__).with_name("fixtures")
-CRDS = ROOT.parent / "shared" / "crds"
+CRDS = ROOT / "tests" / "crds"  # copies of ../shared/crds (tests/crds/SOURCES.md): a clone anywhere has them
 HELM = TOOLS / "bin" / "helm"
 K8S_SCHEMAS = TOOLS / "k8s-schemas"
 # The Kubernetes versions the manifests are validated for (EKS's supported range, kind's node 1.34).
