@@ -153,15 +153,22 @@ def _flag_overlaps(new: DataFrame, existing: DataFrame | None) -> DataFrame:
     it starts before an earlier-starting spell ends (new or in silver), or it starts before a spell silver
     holds already and ends after that one starts (a backdated move, from the left). Between two new spells
     the later-starting one is held. An open spell holds its bed until it ends; spells that only touch
-    (one ends when the other starts) share no time."""
-    candidates = new.where(F.col(R.REASON).isNull()).select(
-        "_row", "assignment_id", "bed_code", "start_at", "end_at"
+    (one ends when the other starts) share no time. Only the latest version of an assignment in the batch is
+    compared (its older versions are not other spells), and every copy of an assignment gets its verdict."""
+    newest_first = Window.partitionBy("assignment_id").orderBy(
+        F.col("updated_at").desc(), F.xxhash64("bed_code", "start_at", "end_at").desc()
+    )
+    candidates = (
+        new.where(F.col(R.REASON).isNull())
+        .withColumn("__version", F.row_number().over(newest_first))
+        .where(F.col("__version") == 1)
+        .select("_row", "assignment_id", "bed_code", "start_at", "end_at")
     )
     spells = candidates
     if existing is not None:  # None while the silver table itself is being derived
         spells = spells.unionByName(
             existing.join(
-                candidates.select("assignment_id").distinct(), on="assignment_id", how="left_anti"
+                candidates.select("assignment_id"), on="assignment_id", how="left_anti"
             ).select(
                 F.lit(None).cast("long").alias("_row"), "assignment_id", "bed_code", "start_at", "end_at"
             )
