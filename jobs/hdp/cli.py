@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hdp import __version__
@@ -32,6 +33,8 @@ examples:
   hdp run --batch 2026-11-27T02             every stage for one hour (what the hourly schedule runs)
   hdp run --from 2026-11-20T00 --to 2026-11-26T23   a backfill: the range processed together
   hdp silver --batch 2026-11-27T02          one stage by hand
+  hdp inspect quarantine.vital_signs        a few held rows, identifiers masked (audited)
+  hdp export --safe-harbor                  gold de-identified for data leaving the hospital (audited)
 """
 
 
@@ -120,6 +123,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--error-rate", type=float, default=0.02, help="share of requests answered 503")
     p.add_argument("--slow-rate", type=float, default=0.02, help="share of requests answered slowly")
 
+    p = sub.add_parser(
+        "inspect",
+        help="show a few rows of a bronze, silver or quarantine table, masked (audited)",
+        description="Show rows of a restricted table with direct identifiers masked by their class in the "
+        "registry (docs/privacy.md). Every call is written to the audit log.",
+    )
+    p.add_argument("table", help="<zone>.<dataset>, zone bronze | silver | quarantine, e.g. silver.patients")
+    p.add_argument("--limit", type=int, default=20, help="rows to show (default 20, at most 200)")
+    p.add_argument("--batch", help="only rows of this batch id")
+    p.add_argument("--reason", help="quarantine only: rows held for this reason code")
+    p.add_argument(
+        "--unmask", action="store_true", help="show identifiers as stored (audited as an unmasked read)"
+    )
+
+    p = sub.add_parser(
+        "export",
+        help="write a de-identified copy of gold for data leaving the hospital (audited)",
+        description="Export gold de-identified by HIPAA's Safe Harbor method: dates reduced to the year, "
+        "ages over 89 as 90+, three-digit ZIPs (000 for the restricted areas), no bed codes, new random keys. "
+        "Parquet and a manifest in a new folder (default: under HDP_LAKE_EXPORT).",
+    )
+    p.add_argument("--safe-harbor", action="store_true", help="the Safe Harbor method (the only one)")
+    p.add_argument("--out", help="destination folder URI (default: <export layer>/<export id>)")
+    p.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        help="only this gold table (repeatable; default all exportable)",
+    )
+
     sub.add_parser("config", help="show the settings in effect (secrets hidden)")
     return parser
 
@@ -128,25 +161,28 @@ def _settings(args):
     from hdp.config import Settings
 
     if args.env_file:
-        env = dict(os.environ)
+        from dotenv import dotenv_values
+
         if not args.env_file.exists():
             raise FileNotFoundError(f"--env-file {args.env_file} does not exist (is the demo running?)")
-        for line in args.env_file.read_text().splitlines():
-            line = line.strip().removeprefix("export ")
-            if line and not line.startswith("#") and "=" in line:
-                key, value = line.split("=", 1)
-                env[key] = value
-        return Settings.from_env(env)
+        values = {k: v for k, v in dotenv_values(args.env_file).items() if v is not None}
+        return Settings.from_env({**os.environ, **values})
     return Settings.from_env()
 
 
 def main(argv: list[str] | None = None) -> int:
+    from hdp.config import RedactingFilter, redact
+
     args = build_parser().parse_args(argv)
     console = Console(stderr=True, highlight=False)
     out = Console(highlight=False)
     if not out.is_terminal:  # logs and pipes: wide enough for the summary tables
         out = Console(highlight=False, width=160)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    redaction = RedactingFilter()  # every log record, with the secrets of the settings once they are read
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redaction)
+    args.redaction = redaction
     try:
         return _dispatch(args, console, out)
     except KeyboardInterrupt:
@@ -154,9 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # every expected failure ends in one line naming the cause and the fix
         code = exit_code(exc)
-        if code is None:
-            raise  # a bug: the traceback says where
-        console.print(f"[red]error:[/red] {exc}")
+        text = redact(str(exc), redaction.secrets)
+        if code is None:  # a bug: the traceback says where (with every secret redacted)
+            import traceback
+
+            console.print(redact("".join(traceback.format_exception(exc)), redaction.secrets), markup=False)
+            return 1
+        console.print(f"[red]error:[/red] {escape(text)}")
         return code
 
 
@@ -199,6 +239,7 @@ def _dispatch(args, console: Console, out: Console) -> int:
         DemoStack(args.workdir).down(out)
         return 0
     settings = _settings(args)
+    args.redaction.secrets = settings.secret_values()
     if args.command == "config":
         table = Table(title="settings (HDP_* environment variables)")
         for col in ("variable", "value", "meaning"):
@@ -212,8 +253,8 @@ def _dispatch(args, console: Console, out: Console) -> int:
 
         settings.require("source_dsn", "pharmacy_token")
         server = serve(
-            settings.source_dsn,
-            settings.pharmacy_token,
+            settings.source_dsn.get_secret_value(),
+            settings.pharmacy_token.get_secret_value(),
             args.host,
             args.port,
             Faults(args.throttle_rate, args.error_rate, args.slow_rate),
@@ -221,7 +262,58 @@ def _dispatch(args, console: Console, out: Console) -> int:
         console.print(f"pharmacy API on http://{args.host}:{args.port}")
         server.serve_forever()
         return 0
+    if args.command == "inspect":
+        return _inspect(args, settings, out)
+    if args.command == "export":
+        return _export(args, settings, console, out)
     return _run_stages(args, settings, console, out)
+
+
+def _inspect(args, settings, out: Console) -> int:
+    from hdp.inspect import inspect, parse_table
+    from hdp.spark import build_session
+
+    parse_table(args.table)  # a bad name fails before Spark starts
+    spark = build_session(settings, "hdp-inspect")
+    try:
+        shown = inspect(spark, settings, args.table, args.limit, args.unmask, args.batch, args.reason)
+    finally:
+        spark.stop()
+    table = Table(
+        title=f"{shown.table}: {len(shown.rows)} rows" + (", masked" if shown.masked else ", UNMASKED")
+    )
+    for col in shown.columns:
+        table.add_column(col, overflow="fold")
+    for row in shown.rows:
+        table.add_row(*[escape("" if row[c] is None else str(row[c])) for c in shown.columns])
+    out.print(table)
+    return 0
+
+
+def _export(args, settings, console: Console, out: Console) -> int:
+    from hdp.errors import EX_USAGE
+    from hdp.export import run as export
+    from hdp.spark import build_session
+
+    if not args.safe_harbor:
+        console.print(
+            "[red]error:[/red] say how to de-identify: --safe-harbor (the only export that may leave the "
+            "hospital without a data use agreement)"
+        )
+        return EX_USAGE
+    spark = build_session(settings, "hdp-export")
+    try:
+        manifest = export(spark, settings, tuple(args.table), args.out or "")
+    finally:
+        spark.stop()
+    table = Table(title=f"Safe-Harbor export {manifest['export_id']} -> {manifest['destination']}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("columns")
+    for name, info in manifest["tables"].items():
+        table.add_row(name, str(info["rows"]), ", ".join(c["name"] for c in info["columns"]))
+    out.print(table)
+    return 0
 
 
 def _run_stages(args, settings, console: Console, out: Console) -> int:

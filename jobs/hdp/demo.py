@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -19,7 +20,7 @@ import requests
 from rich.console import Console
 
 from hdp.batches import HOUR, BatchRange, batch_id, floor_hour
-from hdp.config import Settings
+from hdp.config import Settings, reveal, write_private
 from hdp.pipeline import RunReport, run_stages
 from hdp.progress import Progress
 from hdp.sources import hospital
@@ -107,17 +108,19 @@ def _start_api(workdir: Path, source_dsn: str, token: str) -> tuple[int, str]:
 
 
 def _write_env(path: Path, settings: Settings) -> None:
+    """Every setting of the running demo as `export HDP_...=value` lines, secrets included: mode 0600 from
+    the file's creation (never readable by others, whatever the umask)."""
     lines = [
-        f"export {name}={getattr(settings, name[4:].lower())}"
+        f"export {name}={shlex.quote(reveal(getattr(settings, name[4:].lower())))}"
         for name, _, _ in settings.describe()
         if name not in ("HDP_LAKE_LAYERS",)
     ]
-    path.write_text(
+    write_private(
+        path,
         "# settings of the running demo: `source` this file, then run any `hdp` stage by hand\n"
         + "\n".join(lines)
-        + "\n"
+        + "\n",
     )
-    path.chmod(0o600)
 
 
 def run_demo(opts: DemoOptions, console: Console) -> list[RunReport]:
@@ -142,6 +145,7 @@ def run_demo(opts: DemoOptions, console: Console) -> list[RunReport]:
         stack.state_file.write_text(json.dumps(state))
         for db in ("hospital", "warehouse"):
             pg.create_database(db)
+        pg.log_statements("warehouse")  # the warehouse's own audit trail: every statement on gold
         step.done(f"127.0.0.1:{pg.port}")
     with progress.step(f"generate a {spec.beds}-bed hospital, {spec.days} days (seed {spec.seed})") as step:
         scenario = generate(spec)
@@ -162,6 +166,7 @@ def run_demo(opts: DemoOptions, console: Console) -> list[RunReport]:
         pharmacy_token=token,
         warehouse_dsn=pg.dsn("warehouse"),
         pseudonym_key=secrets.token_urlsafe(32),
+        audit_stdout=False,  # a person watches this run: audit events go to the lake's audit area only
     )
     _write_env(workdir / "hdp.env", settings)
     landing = Path(settings.layer("landing").removeprefix("file://")) / "labs"
@@ -193,6 +198,7 @@ def run_demo(opts: DemoOptions, console: Console) -> list[RunReport]:
         f"  warehouse   {pg.dsn('warehouse', with_password=False)}   (schema gold)\n"
         f"  pharmacy    {url}\n"
         f"  lake        {settings.lake_root}\n"
+        f"  audit log   {settings.layer('audit')} (JSON lines), warehouse statements in {pg.log}\n"
         f"  passwords and all settings: {workdir / 'hdp.env'} (mode 600) — e.g.\n"
         f"    source {workdir / 'hdp.env'} && psql \"$HDP_WAREHOUSE_DSN\" -c 'select * from gold.kpi_news2_daily'\n"
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from hdp import extract, gold, manifest, silver, warehouse
+from hdp import audit, extract, gold, manifest, silver, warehouse
 from hdp.batches import HOUR, BatchRange, parse_batch
 from hdp.config import Settings
 from hdp.lake import Lake
@@ -58,8 +58,10 @@ def run_stages(
             if stage == "silver":
                 extracted = extract.horizon(lake, settings)
                 extra["lake_end"] = parse_batch(max(batches.last, extracted[1] if extracted else "")) + HOUR
-            result = RUNNERS[stage](spark, settings, batches, progress, **extra)
-            lease.check()
-            manifest.commit(lake, settings, stage, batches, result, report.run_id)
+            with audit.stage(spark, settings, stage, batches, report.run_id, extra.get("only", ())) as event:
+                result = RUNNERS[stage](spark, settings, batches, progress, **extra)
+                lease.check()
+                manifest.commit(lake, settings, stage, batches, result, report.run_id)
+                event.record_stage(result)
             report.stages[stage] = result
     return report

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import sys
 from pathlib import Path
 
 from hdp.config import Settings
@@ -52,6 +53,11 @@ EXCLUDES = (
     "commons-logging:commons-logging",
     "org.roaringbitmap:RoaringBitmap",
 )
+# Spark hides the values of settings whose names match (the UI's Environment tab, event logs, error messages):
+# its default (secret, password, token, access key) plus our own names of secrets. And in the text of plans,
+# a DSN's password (URL or key=value form), should one ever reach a plan.
+REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key|dsn|pseudonym|credential|private[.]?key"
+PLAN_REDACTION_REGEX = r"(?i)(?<=://)[^/\s:@]+:[^@\s]+(?=@)|(?<=password=)[^\s&;,]+"
 S3_CREDENTIAL_PROVIDERS = {
     "default": "",  # s3a's own chain
     "env": "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
@@ -100,6 +106,8 @@ def build_session(settings: Settings, app_name: str = "hdp"):
     if local:
         ensure_java()
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Python UDF workers (gold's HMAC keys) run this interpreter, not whatever `python3` is on PATH
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         log_config = Path(__file__).with_name("log4j2.properties")
         builder = (
             builder.master(settings.spark_master or "local[*]")
@@ -131,6 +139,8 @@ def build_session(settings: Settings, app_name: str = "hdp"):
         "spark.sql.parquet.compression.codec": "zstd",
         "spark.sql.ansi.enabled": "false",  # bad source values become NULL and go to quarantine, not exceptions
         "spark.sql.adaptive.enabled": "true",
+        "spark.redaction.regex": REDACTION_REGEX,
+        "spark.sql.redaction.string.regex": PLAN_REDACTION_REGEX,
     }
     for key, value in conf.items():
         builder = builder.config(key, value)

@@ -158,7 +158,14 @@ def test_settings_come_from_references_never_from_literal_secrets(applications, 
         for role in ("driver", "executor"):
             (container,) = app["spec"][role]["template"]["spec"]["containers"]
             assert container["envFrom"] == want, (key, role)
-            assert "env" not in container and not app["spec"][role].get("envVars"), (key, role)
+            # the one literal variable: the pod's own service account, which audit events name
+            assert container["env"] == [
+                {
+                    "name": "HDP_SERVICE_ACCOUNT",
+                    "valueFrom": {"fieldRef": {"fieldPath": "spec.serviceAccountName"}},
+                }
+            ], (key, role)
+            assert not app["spec"][role].get("envVars"), (key, role)
         text = yaml.safe_dump(app)
         leaked = [name for name in (*secrets, "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID") if name in text]
         assert not leaked, (key, leaked)
@@ -166,6 +173,13 @@ def test_settings_come_from_references_never_from_literal_secrets(applications, 
         assert not re.search(r"(?i)(password|token|secret)\w*\s*[:=]\s*\S", text.replace("secretRef", "")), (
             key
         )
+
+
+def test_traffic_between_driver_and_executors_and_their_local_disks_are_encrypted(applications):
+    for key, app in applications.items():
+        conf = app["spec"]["sparkConf"]
+        for name in ("spark.authenticate", "spark.network.crypto.enabled", "spark.io.encryption.enabled"):
+            assert conf.get(name) == "true", (key, name)
 
 
 def test_requests_and_limits(applications, platform):

@@ -1,26 +1,12 @@
 """`hdp demo` (what `make demo` runs) on a small hospital, then `hdp down`, as a newcomer would."""
 
-import os
-import subprocess
-import sys
-
 import psycopg2
 import pytest
 
 from hdp.sources.local_postgres import port_busy
+from tests.e2e.cli import hdp
 
 pytestmark = pytest.mark.e2e
-
-
-def hdp(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "hdp.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "COLUMNS": "160"},
-    )
 
 
 def test_demo_runs_prints_kpis_leaves_a_queryable_warehouse_and_goes_down(scratch):

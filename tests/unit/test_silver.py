@@ -250,12 +250,22 @@ def test_versions_and_copies_of_one_spell_are_one_spell_and_keep_their_row_count
     # seen in a benchmark run: a re-sent assignment and its parked copy were compared as two spells, and the
     # join of the verdicts fanned out (18 rows in, 20 accounted for)
     spell = {"admission_id": "10", "bed_code": "W1-02"}
-    v1 = {**spell, "assignment_id": "301", "start_at": "2026-11-02 08:00:00+00", "end_at": None,
-          "updated_at": "2026-11-02 08:00:00+00"}
+    v1 = {
+        **spell,
+        "assignment_id": "301",
+        "start_at": "2026-11-02 08:00:00+00",
+        "end_at": None,
+        "updated_at": "2026-11-02 08:00:00+00",
+    }
     v2 = {**v1, "end_at": "2026-11-02 12:00:00+00", "updated_at": "2026-11-02 12:00:00+00"}
     # starts inside 301's time on the same bed: held, in each of its two copies
-    late = {**spell, "assignment_id": "302", "start_at": "2026-11-02 11:00:00+00", "end_at": None,
-            "updated_at": "2026-11-02 11:00:00+00"}
+    late = {
+        **spell,
+        "assignment_id": "302",
+        "start_at": "2026-11-02 11:00:00+00",
+        "end_at": None,
+        "updated_at": "2026-11-02 11:00:00+00",
+    }
     rows = [v1, v2, v2, late, late]  # fmt: skip
     out = S.clean(dataset("bed_assignments"), bronze(spark, "bed_assignments", rows), silver_tables(spark))
     got = sorted((r.assignment_id, str(r.end_at), r[R.REASON]) for r in out.collect())

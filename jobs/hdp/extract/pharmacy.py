@@ -34,7 +34,7 @@ def session(settings: Settings) -> requests.Session:
     s = requests.Session()
     s.mount("http://", HTTPAdapter(max_retries=retry))
     s.mount("https://", HTTPAdapter(max_retries=retry))
-    s.headers["Authorization"] = f"Bearer {settings.pharmacy_token}"
+    s.headers["Authorization"] = f"Bearer {settings.pharmacy_token.get_secret_value()}"
     s.headers["Accept"] = "application/json"
     return s
 

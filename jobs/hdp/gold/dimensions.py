@@ -1,4 +1,6 @@
-"""Gold dimensions. Pure functions of silver frames; no direct identifiers leave this module."""
+"""Gold dimensions. Pure functions of silver frames; no direct identifier leaves this module. Gold is a HIPAA
+limited data set (pseudonyms, exact dates of care); the patient's demographics are already generalised to
+Safe-Harbor level here (birth year, 90+, three-digit ZIP), so the Safe-Harbor export keeps them as they are."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from hdp.gold.keys import pseudonym
+from hdp.privacy import zip3
 
-TOP_CODED_AGE = 90  # ages 90+ are reported as one band (HIPAA safe harbour)
+TOP_CODED_AGE = 90  # ages over 89 are reported as one band, with no birth year (HIPAA Safe Harbor)
 CALENDAR = (date(2020, 1, 1), date(2035, 12, 31))
 
 
@@ -31,6 +34,7 @@ def dim_patient(patients: DataFrame, secret: str, as_of: datetime) -> DataFrame:
             )
         )
         .alias("age_band"),
+        (zip3(F.col("zip")) if "zip" in patients.columns else F.lit(None).cast("string")).alias("zip3"),
     )
 
 

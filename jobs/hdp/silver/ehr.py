@@ -167,9 +167,7 @@ def _flag_overlaps(new: DataFrame, existing: DataFrame | None) -> DataFrame:
     spells = candidates
     if existing is not None:  # None while the silver table itself is being derived
         spells = spells.unionByName(
-            existing.join(
-                candidates.select("assignment_id"), on="assignment_id", how="left_anti"
-            ).select(
+            existing.join(candidates.select("assignment_id"), on="assignment_id", how="left_anti").select(
                 F.lit(None).cast("long").alias("_row"), "assignment_id", "bed_code", "start_at", "end_at"
             )
         )

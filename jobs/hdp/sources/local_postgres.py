@@ -17,7 +17,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from hdp.config import write_private
+
 UNPRIVILEGED_USERS = ("postgres", "nobody")
+LOG_LINE_PREFIX = "%m [%p] user=%u db=%d app=%a "
 
 
 class PostgresError(RuntimeError):
@@ -149,11 +152,10 @@ class LocalPostgres:
         find_binaries()  # fail early, with the fix
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o755)
-        (self.root / "password").write_text(secrets.token_urlsafe(24) + "\n")
-        os.chmod(self.root / "password", 0o600)
+        write_private(self.root / "password", secrets.token_urlsafe(24) + "\n")
         home = self._prepare_home()
         pwfile = home / "pwfile"
-        pwfile.write_text(self.password + "\n")
+        write_private(pwfile, self.password + "\n")
         self._give(pwfile)
         args = ["-D", str(self.data), "-U", self.user, "--pwfile", str(pwfile), "--auth=scram-sha-256"]
         try:
@@ -174,7 +176,9 @@ class LocalPostgres:
             )
         opts = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' -c fsync=off "
-            "-c max_connections=50 -c shared_buffers=128MB"
+            "-c max_connections=50 -c shared_buffers=128MB "
+            # who ran a logged statement (see log_statements): time, process, user, database, application
+            f"-c log_line_prefix='{LOG_LINE_PREFIX}'"
         )
         log = self.log
         if self._run_as():
@@ -204,6 +208,19 @@ class LocalPostgres:
                 cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
                 if not cur.fetchone():
                     cur.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            conn.close()
+
+    def log_statements(self, database: str) -> None:
+        """Log every statement run in `database` to the server log (with who ran it): the warehouse's own
+        audit trail of reads of the gold schema, the local stand-in for Redshift's user activity log."""
+        import psycopg2
+
+        conn = psycopg2.connect(self.dsn("postgres"))
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
         finally:
             conn.close()
 

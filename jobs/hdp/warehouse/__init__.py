@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 from hdp import manifest
 from hdp.batches import BatchRange
 from hdp.catalog import GOLD_TABLES, PARTITION_COLUMN, GoldTable
-from hdp.config import Settings
+from hdp.config import Settings, redshift_connect_args
 from hdp.errors import RetryLater
 from hdp.extract.ehr import endpoint
 from hdp.lake import Lake
@@ -212,17 +212,9 @@ def _load_redshift(lake: Lake, settings: Settings, windows: dict, progress: Prog
         raise WarehouseUnavailable(
             "the Redshift dialect needs redshift_connector: pip install 'hospital-data-platform[redshift]'"
         ) from None
-    from urllib.parse import urlsplit
-
-    url = urlsplit(settings.warehouse_dsn)
     with progress.step("warehouse redshift load") as step:
         conn = redshift_connector.connect(
-            host=url.hostname,
-            port=url.port or 5439,
-            database=url.path.lstrip("/"),
-            user=url.username,
-            password=url.password,
-            ssl=True,
+            **redshift_connect_args(settings.warehouse_dsn, settings.warehouse_sslmode)
         )
         try:
             cur = conn.cursor()

@@ -279,6 +279,17 @@ resource "aws_s3_bucket_policy" "this" {
           StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = aws_kms_key.lake.arn }
         }
       },
+      ], each.key != "control" ? [] : [
+      {
+        # The audit log (control/audit/, one object per event, written once) is append-only: nobody
+        # deletes an event or a version of one. Versioning keeps any overwrite; only the lifecycle
+        # rule, which bucket policies do not govern, expires events after the retention period.
+        Sid       = "DenyAuditLogDeletion"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:PutObjectLegalHold"]
+        Resource  = "arn:${local.partition}:s3:::${local.bucket_names[each.key]}/audit/*"
+      },
     ])
   })
 

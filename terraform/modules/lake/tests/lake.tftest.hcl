@@ -82,6 +82,13 @@ run "defaults" {
     error_message = "every lake bucket policy must deny non-TLS requests"
   }
   assert {
+    condition = anytrue([for s in jsondecode(aws_s3_bucket_policy.this["control"].policy).Statement : try(
+      s.Effect == "Deny" && s.Principal == "*" && contains(s.Action, "s3:DeleteObject")
+      && contains(s.Action, "s3:DeleteObjectVersion") && endswith(s.Resource, "/audit/*"),
+    false)])
+    error_message = "nobody may delete audit events (control/audit/*) or their versions"
+  }
+  assert {
     condition     = anytrue([for s in jsondecode(aws_s3_bucket_policy.access_logs.policy).Statement : s.Effect == "Deny" && try(s.Condition.Bool["aws:SecureTransport"], "") == "false"])
     error_message = "the access-log bucket policy must deny non-TLS requests"
   }
