@@ -194,3 +194,19 @@ def test_readme_port_forwards_are_skaffolds():
     table = set(int(p) for p in re.findall(r"\| http://localhost:(\d+) \|", readme))
     forwards = yaml.safe_load((ROOT / "skaffold.yaml").read_text())["portForward"]
     assert table == {f["localPort"] for f in forwards}
+
+
+def test_workflow_sets_up_the_go_the_tools_need():
+    """kind and `make tools` are built with Go: the workflow installs the version the install script asks
+    for rather than whatever the runner image carries."""
+    needed = re.search(r"Go >= (\d+\.\d+)", (ROOT / "scripts" / "install-infra-tools.sh").read_text()).group(
+        1
+    )
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    steps = workflow["jobs"]["e2e"]["steps"]
+    [go] = [i for i, s in enumerate(steps) if s.get("uses", "").startswith("actions/setup-go@")]
+    assert workflow["env"]["GO_VERSION"] == needed
+    first_go_use = min(
+        i for i, s in enumerate(steps) if "go install" in s.get("run", "") or s.get("run") == "make tools"
+    )
+    assert go < first_go_use
