@@ -86,6 +86,12 @@ class Settings:
     history_days: int = field(
         default=30, metadata={"help": "Delta history kept for time travel and audit (VACUUM keeps it)"}
     )
+    metrics_pushgateway: str = field(
+        default="",
+        metadata={
+            "help": "Prometheus Pushgateway URL; `hdp run` pushes the pipeline metrics there at its end"
+        },
+    )
     s3_endpoint: str = field(default="", metadata={"help": "S3 endpoint for s3a:// (empty on AWS)"})
     s3_region: str = field(default="us-east-1", metadata={"help": "S3 region of the lake buckets"})
     s3_path_style: bool = field(default=False, metadata={"help": "path-style S3 URLs (MinIO, local S3)"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from hdp import extract, gold, manifest, silver, warehouse
 from hdp.batches import HOUR, BatchRange, parse_batch
@@ -52,6 +53,7 @@ def run_stages(
             if stage not in stages:
                 continue
             lease.check()
+            started = datetime.now(timezone.utc)
             extra: dict = {"run_id": report.run_id}
             if only and stage in ("extract", "silver"):
                 extra["only"] = only
@@ -60,6 +62,6 @@ def run_stages(
                 extra["lake_end"] = parse_batch(max(batches.last, extracted[1] if extracted else "")) + HOUR
             result = RUNNERS[stage](spark, settings, batches, progress, **extra)
             lease.check()
-            manifest.commit(lake, settings, stage, batches, result, report.run_id)
+            manifest.commit(lake, settings, stage, batches, result, report.run_id, started)
             report.stages[stage] = result
     return report
