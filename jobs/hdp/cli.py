@@ -142,18 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args):
-    from hdp.config import Settings
+    from hdp.config import Settings, read_env_file
 
     if args.env_file:
-        env = dict(os.environ)
-        if not args.env_file.exists():
-            raise FileNotFoundError(f"--env-file {args.env_file} does not exist (is the demo running?)")
-        for line in args.env_file.read_text().splitlines():
-            line = line.strip().removeprefix("export ")
-            if line and not line.startswith("#") and "=" in line:
-                key, value = line.split("=", 1)
-                env[key] = value
-        return Settings.from_env(env)
+        return Settings.from_env({**os.environ, **read_env_file(args.env_file)})
     return Settings.from_env()
 
 

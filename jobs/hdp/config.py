@@ -35,6 +35,22 @@ def redact_dsn(dsn: str) -> str:
     return dsn
 
 
+def read_env_file(path) -> dict[str, str]:
+    """The variables of a shell env file such as `.demo/hdp.env` (`export KEY=value` lines, comments)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"--env-file {path} does not exist (is the demo running?)")
+    env = {}
+    for line in path.read_text().splitlines():
+        line = line.strip().removeprefix("export ")
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key] = value
+    return env
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where data comes from and goes to. Read from HDP_* environment variables (see `describe()`)."""
