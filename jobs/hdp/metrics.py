@@ -94,7 +94,9 @@ class Snapshot:
         self.samples.append(Sample(name, {k: str(v) for k, v in labels.items()}, float(value)))
 
 
-def _epoch(moment: datetime | str) -> float:
+def _epoch(moment: datetime | str | float) -> float:
+    if isinstance(moment, (int, float)):
+        return float(moment)
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     if moment.tzinfo is None:
@@ -207,8 +209,10 @@ def collect(lake, settings, now: datetime | None = None) -> Snapshot:
         if df is None
         else [r.asDict() for r in df.select("stage", "batch_id", "run_id", "report").collect()]
     )
-    newest: dict[str, datetime | None] = {}
+    newest: dict[str, float | None] = {}
     for table, column in EVENT_TIME_COLUMNS.items():
         gold = lake.read(f"{settings.layer('gold')}/{table}")
-        newest[table] = None if gold is None else gold.select(F.max(column)).first()[0]
+        # epoch seconds computed by Spark: no dependence on the Python process's time zone
+        micros = None if gold is None else gold.select(F.max(F.unix_micros(column))).first()[0]
+        newest[table] = None if micros is None else micros / 1e6
     return snapshot(latest_runs(rows), newest, now or datetime.now(timezone.utc))
