@@ -121,3 +121,35 @@ def test_textfile_is_the_same_text(tmp_path):
     path = tmp_path / "hdp.prom"
     metrics.write_textfile(snap, path)
     assert _parsed(path.read_text()) == _parsed(metrics.text(snap))
+
+
+def test_push_replaces_the_pipelines_group_on_the_gateway():
+    """A real HTTP exchange with a stand-in Pushgateway: PUT (replace the group) to /metrics/job/hdp/pipeline/…,
+    a body in the text format carrying the snapshot."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_PUT(self):  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            received.append((self.command, self.path, body))
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        snap = metrics.snapshot(metrics.latest_runs(ROWS), {}, NOW)
+        metrics.push(snap, f"http://127.0.0.1:{server.server_port}", "s3a://hdp-control")
+    finally:
+        server.shutdown()
+    [(method, path, body)] = received
+    assert method == "PUT"
+    assert path.startswith("/metrics/job/hdp/pipeline")
+    assert _parsed(body) == _parsed(metrics.text(snap))
