@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install tools demo down test test-fast lint format clean
+.PHONY: help install tools browser demo down test test-fast lint format clean
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,10 +37,13 @@ format: install
 	$(BIN)/ruff format jobs tests dags
 	$(BIN)/ruff check --fix jobs tests dags
 
-test: install tools airflow-install ## lint, unit, integration, end-to-end, infrastructure and DAG tests
+test: install tools browser airflow-install ## lint, unit, integration, end-to-end, infrastructure and DAG tests
 	$(BIN)/ruff check jobs tests dags
 	$(BIN)/python -m pytest --ignore=tests/dags
 	$(AIRFLOW_VENV)/bin/python -m pytest tests/dags
+
+browser: ## a headless chromium for the KPI report's rendering tests (Debian's chromium-headless-shell)
+	bash scripts/install-browser.sh
 
 test-fast: install ## unit tests only
 	$(BIN)/python -m pytest tests/unit

@@ -153,20 +153,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="only this gold table (repeatable; default all exportable)",
     )
 
+    p = sub.add_parser(
+        "metrics",
+        help="pipeline metrics (Prometheus text) from the run manifests and gold",
+        description="Per stage, the latest run's rows in/out/quarantined/parked, duration and batch, and "
+        "gold's newest event time (freshness), in Prometheus' text format (hdp/metrics.py).",
+    )
+    p.add_argument("--output", type=Path, help="write for node_exporter's textfile collector (atomically)")
+    p.add_argument("--push", metavar="URL", help="push to this Pushgateway (default HDP_METRICS_PUSHGATEWAY)")
+
+    p = sub.add_parser(
+        "report",
+        help="the KPI report: a self-contained HTML page with charts, from the warehouse",
+        description="Read the KPI tables of the warehouse (HDP_WAREHOUSE_DSN) and write one HTML file "
+        "with inline SVG charts: occupancy, census, ALOS, readmissions, lab turnaround, stock, NEWS2.",
+    )
+    p.add_argument("--output", type=Path, default=Path("kpi-report.html"), help="HTML file to write")
+
     sub.add_parser("config", help="show the settings in effect (secrets hidden)")
     return parser
 
 
 def _settings(args):
-    from hdp.config import Settings
+    from hdp.config import Settings, read_env_file
 
     if args.env_file:
-        from dotenv import dotenv_values
-
-        if not args.env_file.exists():
-            raise FileNotFoundError(f"--env-file {args.env_file} does not exist (is the demo running?)")
-        values = {k: v for k, v in dotenv_values(args.env_file).items() if v is not None}
-        return Settings.from_env({**os.environ, **values})
+        return Settings.from_env({**os.environ, **read_env_file(args.env_file)})
     return Settings.from_env()
 
 
@@ -266,6 +278,15 @@ def _dispatch(args, console: Console, out: Console) -> int:
         return _inspect(args, settings, out)
     if args.command == "export":
         return _export(args, settings, console, out)
+    if args.command == "metrics":
+        return _metrics(args, settings, out)
+    if args.command == "report":
+        from hdp.report import write_report
+
+        settings.require("warehouse_dsn")
+        write_report(settings, args.output)
+        out.print(f"KPI report written to {args.output}")
+        return 0
     return _run_stages(args, settings, console, out)
 
 
@@ -316,6 +337,43 @@ def _export(args, settings, console: Console, out: Console) -> int:
     return 0
 
 
+def _metrics(args, settings, out: Console) -> int:
+    from hdp import metrics
+    from hdp.lake import Lake
+    from hdp.spark import build_session, configure_storage
+
+    spark = build_session(settings, "hdp-metrics")
+    try:
+        configure_storage(spark, settings)
+        snap = metrics.collect(Lake(spark), settings)
+    finally:
+        spark.stop()
+    gateway = args.push or (settings.metrics_pushgateway if not args.output else "")
+    if args.output:
+        metrics.write_textfile(snap, args.output)
+    if gateway:
+        metrics.push(snap, gateway, settings.layer("control"))
+    if not (args.output or gateway):
+        out.file.write(metrics.text(snap))
+    return 0
+
+
+def _push_metrics(spark, settings, console: Console) -> None:
+    """After a run: the pipeline metrics to the Pushgateway. Best effort: a monitoring outage must not
+    fail (and so retry) a run whose data is committed; the freshness alert still sees stale gold."""
+    from hdp import metrics
+    from hdp.lake import Lake
+
+    try:
+        metrics.push(
+            metrics.collect(Lake(spark), settings), settings.metrics_pushgateway, settings.layer("control")
+        )
+    except OSError as exc:
+        console.print(
+            f"[yellow]warning:[/yellow] metrics not pushed to {settings.metrics_pushgateway}: {exc}"
+        )
+
+
 def _run_stages(args, settings, console: Console, out: Console) -> int:
     from hdp.pipeline import run_stages
     from hdp.progress import Progress
@@ -331,6 +389,8 @@ def _run_stages(args, settings, console: Console, out: Console) -> int:
         report = run_stages(
             spark, settings, batches, progress, stages, only=tuple(getattr(args, "dataset", []) or ())
         )
+        if settings.metrics_pushgateway:
+            _push_metrics(spark, settings, console)
     finally:
         spark.stop()
     if "silver" in report.stages or "extract" in report.stages:

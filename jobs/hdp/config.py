@@ -199,6 +199,16 @@ def redshift_connect_args(dsn: object, sslmode: str = "") -> dict:
     }
 
 
+def read_env_file(path) -> dict[str, str]:
+    """The variables of a shell env file such as `.demo/hdp.env` (`export KEY=value` lines, shell quoting)."""
+    from dotenv import dotenv_values
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"--env-file {path} does not exist (is the demo running?)")
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
 # ------------------------------------------------------------------------------------------- settings
 
 
@@ -272,6 +282,12 @@ class Settings:
     )
     history_days: int = field(
         default=30, metadata={"help": "Delta history kept for time travel and audit (VACUUM keeps it)"}
+    )
+    metrics_pushgateway: str = field(
+        default="",
+        metadata={
+            "help": "Prometheus Pushgateway URL; `hdp run` pushes the pipeline metrics there at its end"
+        },
     )
     s3_endpoint: str = field(default="", metadata={"help": "S3 endpoint for s3a:// (empty on AWS)"})
     s3_region: str = field(default="us-east-1", metadata={"help": "S3 region of the lake buckets"})

@@ -23,6 +23,7 @@ from hdp.batches import HOUR, BatchRange, batch_id, floor_hour
 from hdp.config import Settings, reveal, write_private
 from hdp.pipeline import RunReport, run_stages
 from hdp.progress import Progress
+from hdp.report import write_report
 from hdp.sources import hospital
 from hdp.sources.local_postgres import LocalPostgres, free_port, wait_for
 from hdp.sources.scenario import ScenarioSpec, generate
@@ -192,7 +193,10 @@ def run_demo(opts: DemoOptions, console: Console) -> list[RunReport]:
     console.print(reconciliation_table(reports))
     console.print(durations_table(progress))
     print_kpis(console, settings.warehouse_dsn, settings.warehouse_schema)
+    report = workdir / "kpi-report.html"
+    write_report(settings, report)
     console.print(
+        f"\n[bold]KPI report[/bold] (charts, one self-contained HTML file): {report}\n"
         "\n[bold]Left running[/bold] (stop with `make down`):\n"
         f"  source EHR  {pg.dsn('hospital', with_password=False)}\n"
         f"  warehouse   {pg.dsn('warehouse', with_password=False)}   (schema gold)\n"

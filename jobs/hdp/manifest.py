@@ -45,10 +45,19 @@ def uri(settings: Settings) -> str:
 
 
 def commit(
-    lake: Lake, settings: Settings, stage: str, batches: BatchRange, report: dict, run_id: str
+    lake: Lake,
+    settings: Settings,
+    stage: str,
+    batches: BatchRange,
+    report: dict,
+    run_id: str,
+    started_at: datetime | None = None,
 ) -> dict:
+    """`started_at` (when the stage began) gives the stage's duration to the metrics (hdp/metrics.py)."""
     now = datetime.now(timezone.utc)
     doc = {"stage": stage, "range": str(batches), "committed_at": now.isoformat(), "datasets": report}
+    if started_at is not None:
+        doc["started_at"] = started_at.isoformat()
     text = json.dumps(doc, sort_keys=True, default=str)
     rows = [(stage, b, str(batches), run_id, now, text) for b in batches]
     lake.merge(lake.spark.createDataFrame(rows, SCHEMA), uri(settings), ("stage", "batch_id"))

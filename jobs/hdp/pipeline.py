@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from hdp import audit, extract, gold, manifest, silver, warehouse
 from hdp.batches import HOUR, BatchRange, parse_batch
@@ -52,6 +53,7 @@ def run_stages(
             if stage not in stages:
                 continue
             lease.check()
+            started = datetime.now(timezone.utc)
             extra: dict = {"run_id": report.run_id}
             if only and stage in ("extract", "silver"):
                 extra["only"] = only
@@ -61,7 +63,7 @@ def run_stages(
             with audit.stage(spark, settings, stage, batches, report.run_id, extra.get("only", ())) as event:
                 result = RUNNERS[stage](spark, settings, batches, progress, **extra)
                 lease.check()
-                manifest.commit(lake, settings, stage, batches, result, report.run_id)
+                manifest.commit(lake, settings, stage, batches, result, report.run_id, started)
                 event.record_stage(result)
             report.stages[stage] = result
     return report

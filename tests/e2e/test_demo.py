@@ -4,7 +4,9 @@ import psycopg2
 import pytest
 
 from hdp.sources.local_postgres import port_busy
+from tests.e2e.analyst import check_report, execute_notebooks
 from tests.e2e.cli import hdp
+from tests.e2e.metrics_check import check_metrics
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +38,10 @@ def test_demo_runs_prints_kpis_leaves_a_queryable_warehouse_and_goes_down(scratc
         cur.execute("SELECT count(*), max(hour_start) FROM gold.kpi_ward_occupancy_hourly")
         rows, latest = cur.fetchone()
     assert rows > 0 and latest is not None
+    # the analysts' side of the demo: the KPI report in a browser, the notebook against this warehouse
+    check_report(workdir)
+    assert execute_notebooks(workdir / "hdp.env")
+    check_metrics(workdir, out.stdout)
     port = int(env["HDP_WAREHOUSE_DSN"].rsplit(":", 1)[1].split("/")[0])
     down = hdp("down", "--workdir", str(workdir), cwd=scratch)
     assert down.returncode == 0 and "stopped PostgreSQL" in down.stdout and "pharmacy API" in down.stdout

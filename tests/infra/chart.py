@@ -36,7 +36,7 @@ SCENARIOS: dict[str, list[Path]] = {
 }
 
 # Custom resources the chart renders, validated against CRDs rather than Kubernetes' own schemas.
-CUSTOM_KINDS = {"SparkApplication", "ExternalSecret"}
+CUSTOM_KINDS = {"SparkApplication", "ExternalSecret", "PodMonitor", "ServiceMonitor", "PrometheusRule"}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "Job", "DaemonSet", "CronJob"}
 
 

@@ -77,7 +77,12 @@ def test_schema_and_values_have_the_same_keys():
                 node = SCHEMA["$defs"][node["$ref"].split("/")[-1]]
         return node
 
-    free_maps = {("settings", "extra"), ("historyServer", "ingress", "annotations")}
+    free_maps = {
+        ("settings", "extra"),
+        ("historyServer", "ingress", "annotations"),
+        *(("monitoring", *k) for k in (("labels",), ("pushgateway", "serviceSelector"))),
+        *(("monitoring", *k) for k in (("sparkOperator", "podSelector"), ("airflow", "serviceSelector"))),
+    }
     for path in _values_keys(values):
         if any(path[: len(f)] == f and len(path) > len(f) for f in free_maps):
             continue

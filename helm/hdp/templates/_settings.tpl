@@ -75,5 +75,10 @@ spark.storage.decommission.enabled: "true"
 spark.storage.decommission.shuffleBlocks.enabled: "true"
 spark.storage.decommission.rddBlocks.enabled: "true"
 spark.metrics.namespace: {{ .Values.spark.metricsNamespace | quote }}
+spark.ui.prometheus.enabled: "true"
+spark.metrics.appStatusSource.enabled: "true"
+spark.metrics.conf.*.sink.prometheusServlet.class: org.apache.spark.metrics.sink.PrometheusServlet
+spark.metrics.conf.*.sink.prometheusServlet.path: /metrics/prometheus
+spark.metrics.conf.*.source.jvm.class: org.apache.spark.metrics.source.JvmSource
 spark.kubernetes.container.image.pullPolicy: {{ .Values.image.pullPolicy }}
 {{- end }}
