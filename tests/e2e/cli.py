@@ -13,6 +13,6 @@ def hdp(*args: str, cwd, env: dict | None = None) -> subprocess.CompletedProcess
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=2400,  # a demo takes minutes on an idle machine, but CI machines can be loaded
         env={**os.environ, "COLUMNS": "160", **(env or {})},
     )
