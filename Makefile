@@ -87,3 +87,13 @@ test-dags: install airflow-install ## the DAG tests: parsing, structure, SparkAp
 
 airflow-demo: install airflow-install ## after `make demo`: dag.test() of the hourly DAG for its last HOURS hours (3)
 	PYTHONPATH=dags $(AIRFLOW_VENV)/bin/python -m hdp_dags.local_runs --demo .demo --hours $(HOURS)
+
+# --- Benchmarks (issue 12): benchmarks/, results in benchmarks/results/ ------------------------------------
+BENCH_SCENARIOS ?= hospital hourly-1d
+.PHONY: bench
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,local,bench]'
+	@touch $@
+
+bench: install $(BIN)/.bench-installed ## benchmark BENCH_SCENARIOS (hospital hourly-1d; also health-system, hourly-365d) vs DuckDB
+	$(BIN)/python -m benchmarks.run $(BENCH_SCENARIOS)
