@@ -91,9 +91,6 @@ airflow-demo: install airflow-install ## after `make demo`: dag.test() of the ho
 # --- Benchmarks (issue 12): benchmarks/, results in benchmarks/results/ ------------------------------------
 BENCH_SCENARIOS ?= hospital hourly-1d
 .PHONY: bench
-$(BIN)/.bench-installed: $(BIN)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev,local,bench]'
-	@touch $@
 
-bench: install $(BIN)/.bench-installed ## benchmark BENCH_SCENARIOS (hospital hourly-1d; also health-system, hourly-365d) vs DuckDB
+bench: install ## benchmark BENCH_SCENARIOS (hospital hourly-1d; also health-system, hourly-365d) vs DuckDB
 	$(BIN)/python -m benchmarks.run $(BENCH_SCENARIOS)

@@ -38,6 +38,14 @@ from benchmarks.scenarios import END, SCENARIOS, Scenario  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 MIB = 1024 * 1024
+NO_FAULTS = (
+    "--throttle-rate",
+    "0",
+    "--error-rate",
+    "0",
+    "--slow-rate",
+    "0",
+)  # pharmacy API simulator options
 
 
 def _mib(n: int) -> float:
@@ -192,6 +200,18 @@ def run_batches(spark, settings, batches, progress, sampler, lake_dir: Path, kin
 # ------------------------------------------------------------------------------------------ baselines
 
 
+def _totals(tables: dict[str, dict]) -> dict:
+    """Per-table COPY figures with their sums and the overall rate."""
+    rows = sum(t["rows"] for t in tables.values())
+    seconds = sum(t["seconds"] for t in tables.values())
+    return {
+        "tables": tables,
+        "rows": rows,
+        "seconds": round(seconds, 3),
+        "rows_per_second": _rate(rows, seconds),
+    }
+
+
 def plain_copy_out(settings, batches, first_run: bool, now: datetime) -> dict:
     """`COPY (the extraction's own query) TO STDOUT` into a sink, per EHR table: the ceiling the extraction is
     compared with (same rows, same server; nothing parses or writes them)."""
@@ -215,14 +235,7 @@ def plain_copy_out(settings, batches, first_run: bool, now: datetime) -> dict:
             seconds = time.monotonic() - started
             out[ds.name] = {"rows": cur.rowcount, "bytes": sink.bytes, "seconds": round(seconds, 4)}
     conn.close()
-    rows = sum(t["rows"] for t in out.values())
-    seconds = sum(t["seconds"] for t in out.values())
-    return {
-        "tables": out,
-        "rows": rows,
-        "seconds": round(seconds, 3),
-        "rows_per_second": _rate(rows, seconds),
-    }
+    return _totals(out)
 
 
 def plain_copy_in(warehouse_dsn: str, schema: str, tables: list[str]) -> dict:
@@ -247,14 +260,7 @@ def plain_copy_in(warehouse_dsn: str, schema: str, tables: list[str]) -> dict:
                 out[table] = {"rows": rows, "bytes": buf.getbuffer().nbytes, "seconds": round(seconds, 4)}
     finally:
         conn.close()
-    rows = sum(t["rows"] for t in out.values())
-    seconds = sum(t["seconds"] for t in out.values())
-    return {
-        "tables": out,
-        "rows": rows,
-        "seconds": round(seconds, 3),
-        "rows_per_second": _rate(rows, seconds),
-    }
+    return _totals(out)
 
 
 def warehouse_stats(dsn: str, schema: str) -> dict:
@@ -338,47 +344,6 @@ def run_reference(pg, landing: Path, first_day, as_of: datetime, workdir: Path, 
 # ------------------------------------------------------------------------------------------ the scenario
 
 
-def start_api(source_dsn: str, token: str, workdir: Path) -> tuple[subprocess.Popen, str]:
-    """The pharmacy API simulator in its own process (as `hdp demo` runs it), without injected faults."""
-    import requests
-
-    from hdp.sources.local_postgres import free_port, wait_for
-
-    port = free_port()
-    log = open(workdir / "pharmacy-api.log", "ab")  # noqa: SIM115 - handed to the child process
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hdp.cli",
-            "pharmacy-api",
-            "--port",
-            str(port),
-            "--throttle-rate",
-            "0",
-            "--error-rate",
-            "0",
-            "--slow-rate",
-            "0",
-        ],
-        env={**os.environ, "HDP_SOURCE_DSN": source_dsn, "HDP_PHARMACY_TOKEN": token},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            return requests.get(url + "/health", timeout=1).ok
-        except requests.RequestException:
-            return False
-
-    if not wait_for(healthy, timeout=60):
-        proc.kill()
-        raise RuntimeError(f"the pharmacy API did not start: see {workdir / 'pharmacy-api.log'}")
-    return proc, url
-
-
 def stop_api(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
@@ -421,11 +386,9 @@ def _postmaster_pid(pg) -> int | None:
 def run_scenario(sc: Scenario, workdir: Path, reference: bool = True, quiet: bool = False) -> dict:
     from rich.console import Console
 
-    from hdp.batches import HOUR, BatchRange, batch_id
-    from hdp.config import Settings
+    from hdp.demo import labs_landing, local_settings, run_label, schedule, start_api, start_postgres
     from hdp.progress import Progress
     from hdp.sources import hospital
-    from hdp.sources.local_postgres import LocalPostgres, free_port
     from hdp.sources.scenario import generate
     from hdp.spark import build_session, ensure_java
 
@@ -454,14 +417,10 @@ def run_scenario(sc: Scenario, workdir: Path, reference: bool = True, quiet: boo
     }
     ensure_java()
     sampler = TreeSampler().start()
-    pg = LocalPostgres(workdir / "pg", free_port())
-    server = spark = pg_sampler = api_sampler = None
+    pg = server = spark = pg_sampler = api_sampler = None
     try:
         with progress.step("start PostgreSQL (source + warehouse)") as step:
-            pg.init()
-            pg.start()
-            for db in ("hospital", "warehouse"):
-                pg.create_database(db)
+            pg = start_postgres(workdir / "pg")
             step.done(f"127.0.0.1:{pg.port}")
         postmaster = _postmaster_pid(pg)
         pg_sampler = TreeSampler([postmaster], interval=0.5).start() if postmaster else None
@@ -480,20 +439,13 @@ def run_scenario(sc: Scenario, workdir: Path, reference: bool = True, quiet: boo
             "rows": counts,
         }
         token = secrets.token_urlsafe(24)
-        server, url = start_api(pg.dsn("hospital"), token, workdir)
+        # the pharmacy API without its injected faults (throttling, errors, slow pages)
+        server, url = start_api(workdir, pg.dsn("hospital"), token, *NO_FAULTS)
         sampler.exclude.add(server.pid)  # a source system, not the pipeline: measured on its own
         api_sampler = TreeSampler([server.pid], interval=0.5).start()
-        settings = Settings(
-            lake_root=f"file://{workdir}/lake",
-            source_dsn=pg.dsn("hospital"),
-            pharmacy_url=url,
-            pharmacy_token=token,
-            warehouse_dsn=pg.dsn("warehouse"),
-            pseudonym_key=secrets.token_urlsafe(32),
-        )
+        settings = local_settings(workdir, pg, url, token)
         lake_dir = workdir / "lake"
-        landing = Path(settings.layer("landing").removeprefix("file://")) / "labs"
-        backfill = BatchRange(batch_id(spec.start), batch_id(sc.backfill_end - HOUR))
+        landing = labs_landing(settings)
         with (
             progress.step("the hospital's systems fill up to the backfill point"),
             sampler.phase("fill") as phase,
@@ -516,18 +468,19 @@ def run_scenario(sc: Scenario, workdir: Path, reference: bool = True, quiet: boo
 
         runs: list[dict] = []
         result["runs"] = runs
-        progress.info(f"[bold]backfill {backfill} ({len(backfill)} hours in one run)[/bold]")
-        runs.append(run_batches(spark, settings, backfill, progress, sampler, lake_dir, "backfill"))
-        runs[-1]["plain_copy_out"] = plain_copy_out(settings, backfill, True, datetime.now(timezone.utc))
-        for i in range(sc.hourly_runs):
-            hour = sc.backfill_end + i * HOUR
-            with sampler.phase("advance") as phase:
-                hospital.advance(settings.source_dsn, landing, scenario, hour + HOUR)
-            batches = BatchRange.single(batch_id(hour))
-            progress.info(f"[bold]hourly run {batches}[/bold]")
-            runs.append(run_batches(spark, settings, batches, progress, sampler, lake_dir, "hourly"))
-            runs[-1]["source_advance_seconds"] = round(phase.seconds, 3)
-            runs[-1]["plain_copy_out"] = plain_copy_out(settings, batches, False, datetime.now(timezone.utc))
+        planned = schedule(settings, scenario, spec.start, sc.backfill_end, sc.hourly_runs)
+        while True:
+            with sampler.phase("advance") as advance:  # the sources move on to the run's hour
+                planned_run = next(planned, None)
+            if planned_run is None:
+                break
+            kind, batches = planned_run
+            progress.info(f"[bold]{run_label(kind, batches)}[/bold]")
+            runs.append(run_batches(spark, settings, batches, progress, sampler, lake_dir, kind))
+            runs[-1]["source_advance_seconds"] = round(advance.seconds, 3)
+            runs[-1]["plain_copy_out"] = plain_copy_out(
+                settings, batches, kind == "backfill", datetime.now(timezone.utc)
+            )
         spark.stop()
         spark = None
         api_sampler.stop()
@@ -542,7 +495,7 @@ def run_scenario(sc: Scenario, workdir: Path, reference: bool = True, quiet: boo
                 settings.warehouse_dsn, settings.warehouse_schema, sorted(result["warehouse"]["tables"])
             )
         if reference:
-            from benchmarks.duckdb_reference import agrees, compare
+            from benchmarks.crosscheck import agrees, compare
 
             with progress.step("DuckDB reference (same source, own process)") as step:
                 ref = run_reference(pg, landing, spec.start.date(), END, workdir, sampler)
@@ -582,7 +535,8 @@ def run_scenario(sc: Scenario, workdir: Path, reference: bool = True, quiet: boo
             if s:
                 s.stop()
         sampler.stop()
-        pg.stop()
+        if pg is not None:
+            pg.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
