@@ -527,16 +527,20 @@ def run_scenario(sc: Scenario, workdir: Path, reference: bool = True, quiet: boo
         result["seconds"] = round((datetime.now(timezone.utc) - started_at).total_seconds(), 1)
         raise ScenarioFailed(result) from exc
     finally:
-        if spark is not None:
-            spark.stop()
-        if server is not None:
-            stop_api(server)
-        for s in (pg_sampler, api_sampler):
-            if s:
-                s.stop()
-        sampler.stop()
-        if pg is not None:
-            pg.stop()
+        # each clean-up runs even when another fails (a JVM already gone makes spark.stop() raise)
+        cleanups = [
+            spark.stop if spark is not None else None,
+            (lambda: stop_api(server)) if server is not None else None,
+            pg_sampler.stop if pg_sampler else None,
+            api_sampler.stop if api_sampler else None,
+            sampler.stop,
+            pg.stop if pg is not None else None,
+        ]
+        for cleanup in filter(None, cleanups):
+            try:
+                cleanup()
+            except Exception as exc:  # noqa: BLE001 - reported, and the next clean-up still runs
+                print(f"clean-up {cleanup!r} failed: {_first_line(exc)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
