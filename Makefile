@@ -30,15 +30,15 @@ down: ## stop the PostgreSQL and pharmacy API that `make demo` left running
 	@if [ -x $(BIN)/hdp ]; then $(BIN)/hdp down; else echo "nothing to stop"; fi
 
 lint: install ## ruff
-	$(BIN)/ruff check jobs tests dags
-	$(BIN)/ruff format --check jobs tests dags
+	$(BIN)/ruff check jobs tests dags benchmarks
+	$(BIN)/ruff format --check jobs tests dags benchmarks
 
 format: install
-	$(BIN)/ruff format jobs tests dags
-	$(BIN)/ruff check --fix jobs tests dags
+	$(BIN)/ruff format jobs tests dags benchmarks
+	$(BIN)/ruff check --fix jobs tests dags benchmarks
 
 test: install tools browser airflow-install ## lint, unit, integration, end-to-end, infrastructure and DAG tests
-	$(BIN)/ruff check jobs tests dags
+	$(BIN)/ruff check jobs tests dags benchmarks
 	$(BIN)/python -m pytest --ignore=tests/dags
 	$(AIRFLOW_VENV)/bin/python -m pytest tests/dags
 
@@ -90,3 +90,10 @@ test-dags: install airflow-install ## the DAG tests: parsing, structure, SparkAp
 
 airflow-demo: install airflow-install ## after `make demo`: dag.test() of the hourly DAG for its last HOURS hours (3)
 	PYTHONPATH=dags $(AIRFLOW_VENV)/bin/python -m hdp_dags.local_runs --demo .demo --hours $(HOURS)
+
+# --- Benchmarks (issue 12): benchmarks/, results in benchmarks/results/ ------------------------------------
+BENCH_SCENARIOS ?= hospital hourly-1d
+.PHONY: bench
+
+bench: install ## benchmark BENCH_SCENARIOS (hospital hourly-1d; also health-system, hourly-365d) vs DuckDB
+	$(BIN)/python -m benchmarks.run $(BENCH_SCENARIOS)

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +27,7 @@ from hdp.progress import Progress
 from hdp.report import write_report
 from hdp.sources import hospital
 from hdp.sources.local_postgres import LocalPostgres, free_port, wait_for
-from hdp.sources.scenario import ScenarioSpec, generate
+from hdp.sources.scenario import Scenario, ScenarioSpec, generate
 from hdp.spark import build_session, ensure_java
 from hdp.summary import durations_table, print_kpis, reconciliation_table
 
@@ -84,12 +85,28 @@ class DemoStack:
             console.print(f"nothing running from {self.workdir}")
 
 
-def _start_api(workdir: Path, source_dsn: str, token: str) -> tuple[int, str]:
+def start_postgres(root: Path, port: int = 0) -> LocalPostgres:
+    """A throwaway PostgreSQL under `root` with the two databases a local run uses: hospital and warehouse."""
+    pg = LocalPostgres(root, port or free_port())
+    pg.init()
+    pg.start()
+    try:
+        for db in ("hospital", "warehouse"):
+            pg.create_database(db)
+    except Exception:
+        pg.stop()
+        raise
+    return pg
+
+
+def start_api(workdir: Path, source_dsn: str, token: str, *options: str) -> tuple[subprocess.Popen, str]:
+    """The pharmacy API simulator in a session of its own, logging to workdir/pharmacy-api.log; `options`
+    are its command-line options (its fault rates, say). Returns the process and the API's URL."""
     port = free_port()
     env = {**os.environ, "HDP_SOURCE_DSN": source_dsn, "HDP_PHARMACY_TOKEN": token}
     log = open(workdir / "pharmacy-api.log", "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hdp.cli", "pharmacy-api", "--port", str(port)],
+        [sys.executable, "-m", "hdp.cli", "pharmacy-api", "--port", str(port), *options],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -104,8 +121,44 @@ def _start_api(workdir: Path, source_dsn: str, token: str) -> tuple[int, str]:
             return False
 
     if not wait_for(healthy, timeout=30):
+        proc.kill()
         raise RuntimeError(f"the pharmacy API did not start: see {workdir / 'pharmacy-api.log'}")
-    return proc.pid, url
+    return proc, url
+
+
+def local_settings(workdir: Path, pg: LocalPostgres, pharmacy_url: str, token: str) -> Settings:
+    """Settings of a run on this machine: the lake in workdir/lake, the source and warehouse in `pg`."""
+    return Settings(
+        lake_root=f"file://{workdir}/lake",
+        source_dsn=pg.dsn("hospital"),
+        pharmacy_url=pharmacy_url,
+        pharmacy_token=token,
+        warehouse_dsn=pg.dsn("warehouse"),
+        pseudonym_key=secrets.token_urlsafe(32),
+        audit_stdout=False,  # a person (or the benchmark) watches: audit events go to the lake's audit area
+    )
+
+
+def labs_landing(settings: Settings) -> Path:
+    return Path(settings.layer("landing").removeprefix("file://")) / "labs"
+
+
+def schedule(
+    settings: Settings, scenario: Scenario, start: datetime, backfill_end: datetime, hourly_runs: int
+) -> Iterator[tuple[str, BatchRange]]:
+    """The runs of a local history, as `hdp demo` makes them: ("backfill", the hours [start, backfill_end))
+    first, then ("hourly", each later hour), each after the hospital's systems moved on to its end."""
+    yield "backfill", BatchRange(batch_id(start), batch_id(backfill_end - HOUR))
+    for i in range(hourly_runs):
+        hour = backfill_end + i * HOUR
+        hospital.advance(settings.source_dsn, labs_landing(settings), scenario, hour + HOUR)
+        yield "hourly", BatchRange.single(batch_id(hour))
+
+
+def run_label(kind: str, batches: BatchRange) -> str:
+    if kind == "backfill":
+        return f"backfill {batches} ({len(batches)} hours in one run)"
+    return f"hourly run {batches}"
 
 
 def _write_env(path: Path, settings: Settings) -> None:
@@ -139,13 +192,9 @@ def run_demo(opts: DemoOptions, console: Console) -> list[RunReport]:
     state: dict = {"scenario": {k: str(v) for k, v in asdict(spec).items()}}
 
     with progress.step("start PostgreSQL (source EHR + warehouse)") as step:
-        pg = LocalPostgres(workdir / "pg", opts.pg_port or free_port())
-        pg.init()
-        pg.start()
+        pg = start_postgres(workdir / "pg", opts.pg_port)
         state["pg_port"] = pg.port
         stack.state_file.write_text(json.dumps(state))
-        for db in ("hospital", "warehouse"):
-            pg.create_database(db)
         pg.log_statements("warehouse")  # the warehouse's own audit trail: every statement on gold
         step.done(f"127.0.0.1:{pg.port}")
     with progress.step(f"generate a {spec.beds}-bed hospital, {spec.days} days (seed {spec.seed})") as step:
@@ -156,38 +205,24 @@ def run_demo(opts: DemoOptions, console: Console) -> list[RunReport]:
         )
     token = secrets.token_urlsafe(24)
     with progress.step("start the pharmacy API simulator") as step:
-        pid, url = _start_api(workdir, pg.dsn("hospital"), token)
-        state["api_pid"] = pid
+        api, url = start_api(workdir, pg.dsn("hospital"), token)
+        state["api_pid"] = api.pid
         stack.state_file.write_text(json.dumps(state))
         step.done(url)
-    settings = Settings(
-        lake_root=f"file://{workdir}/lake",
-        source_dsn=pg.dsn("hospital"),
-        pharmacy_url=url,
-        pharmacy_token=token,
-        warehouse_dsn=pg.dsn("warehouse"),
-        pseudonym_key=secrets.token_urlsafe(32),
-        audit_stdout=False,  # a person watches this run: audit events go to the lake's audit area only
-    )
+    settings = local_settings(workdir, pg, url, token)
     _write_env(workdir / "hdp.env", settings)
-    landing = Path(settings.layer("landing").removeprefix("file://")) / "labs"
 
     backfill_end = end - opts.hourly_runs * HOUR
     with progress.step("the hospital's systems fill up to the backfill point") as step:
-        counts = hospital.advance(settings.source_dsn, landing, scenario, backfill_end)
+        counts = hospital.advance(settings.source_dsn, labs_landing(settings), scenario, backfill_end)
         step.done(f"clock {backfill_end:%Y-%m-%d %H:%M} UTC, {counts['lab_files']} lab files dropped")
     with progress.step("start Spark (local)") as step:
         spark = build_session(settings, "hdp-demo")
         step.done(spark.version)
     reports = []
-    backfill = BatchRange(batch_id(spec.start), batch_id(backfill_end - HOUR))
-    progress.info(f"[bold]backfill {backfill} ({len(backfill)} hours in one run)[/bold]")
-    reports.append(run_stages(spark, settings, backfill, progress))
-    for i in range(opts.hourly_runs):
-        hour = backfill_end + i * HOUR
-        hospital.advance(settings.source_dsn, landing, scenario, hour + HOUR)
-        progress.info(f"[bold]hourly run {batch_id(hour)}[/bold]")
-        reports.append(run_stages(spark, settings, BatchRange.single(batch_id(hour)), progress))
+    for kind, batches in schedule(settings, scenario, spec.start, backfill_end, opts.hourly_runs):
+        progress.info(f"[bold]{run_label(kind, batches)}[/bold]")
+        reports.append(run_stages(spark, settings, batches, progress))
     spark.stop()
 
     console.print(reconciliation_table(reports))
