@@ -395,6 +395,19 @@ class Settings:
         } | layers
         return cls(**values)
 
+    def environ(self) -> dict[str, str]:
+        """The `HDP_*` variables that recreate these settings in another process, secrets in clear: for a
+        child process's environment or a 0600 file, never for a log. Unset settings are left out."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "lake_layers":
+                out |= {f"{ENV_PREFIX}LAKE_{layer.upper()}": uri for layer, uri in value.items()}
+            elif value not in ("", None):
+                text = str(value).lower() if isinstance(value, bool) else reveal(value)
+                out[ENV_PREFIX + f.name.upper()] = text
+        return out
+
     def describe(self) -> list[tuple[str, str, str]]:
         """(variable, value with secrets hidden, help) for every setting."""
         rows = []

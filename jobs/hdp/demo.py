@@ -21,7 +21,7 @@ import requests
 from rich.console import Console
 
 from hdp.batches import HOUR, BatchRange, batch_id, floor_hour
-from hdp.config import Settings, reveal, write_private
+from hdp.config import Settings, write_private
 from hdp.pipeline import RunReport, run_stages
 from hdp.progress import Progress
 from hdp.report import write_report
@@ -164,11 +164,7 @@ def run_label(kind: str, batches: BatchRange) -> str:
 def _write_env(path: Path, settings: Settings) -> None:
     """Every setting of the running demo as `export HDP_...=value` lines, secrets included: mode 0600 from
     the file's creation (never readable by others, whatever the umask)."""
-    lines = [
-        f"export {name}={shlex.quote(reveal(getattr(settings, name[4:].lower())))}"
-        for name, _, _ in settings.describe()
-        if name not in ("HDP_LAKE_LAYERS",)
-    ]
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in settings.environ().items()]
     write_private(
         path,
         "# settings of the running demo: `source` this file, then run any `hdp` stage by hand\n"

@@ -53,11 +53,7 @@ KILL_AFTER = {  # stage: the progress line after which the process is killed (th
 
 
 def _env(settings: Settings) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HDP_")}
-    for name, value in vars(settings).items():
-        if name != "lake_layers" and value not in ("", None):
-            env[f"HDP_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
-    return env
+    return {k: v for k, v in os.environ.items() if not k.startswith("HDP_")} | settings.environ()
 
 
 class Lakes:

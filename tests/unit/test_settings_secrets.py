@@ -242,3 +242,21 @@ def test_spark_redacts_our_secret_setting_names():
         assert not re.search(REDACTION_REGEX, key), key
     plan = f"Relation[url={URL_DSN}, options=({KV_DSN})]"
     assert PASSWORD not in re.sub(PLAN_REDACTION_REGEX, "*********(redacted)", plan)
+
+
+def test_settings_travel_to_a_child_process_whole_and_in_clear():
+    # a child's environment built with str() carried "***" for every secret (the fault test's spawned run
+    # refused its pseudonym key as too short)
+    settings = Settings(
+        lake_root="file:///tmp/lake",
+        lake_layers={"gold": "file:///tmp/gold"},
+        source_dsn="postgresql://hdp:s3cret-pw@127.0.0.1:5432/hospital",
+        pharmacy_token="token-" + "x" * 20,
+        pseudonym_key=KEY,
+        audit_stdout=False,
+        park_hours=12,
+    )
+    env = settings.environ()
+    assert env["HDP_PSEUDONYM_KEY"] == KEY and env["HDP_AUDIT_STDOUT"] == "false"
+    assert env["HDP_LAKE_GOLD"] == "file:///tmp/gold" and "HDP_WAREHOUSE_DSN" not in env
+    assert Settings.from_env(env) == settings
